@@ -1,0 +1,239 @@
+// The one catalogue of darkroom's error codes: message template, HTTP status, CLI exit code,
+// kind and how to fix. Codes are permanent; docs/errors.md is generated from this table
+// (`npm run docs:errors`) and a test keeps the two in step.
+
+/** refusal: a rule said no (retry after re-reading); input: the caller sent something wrong; fault: darkroom or its drive failed. */
+export type ErrorKind = 'refusal' | 'input' | 'fault';
+
+export interface ErrorSpec {
+  /** Message template; `{name}` is replaced by the field of that name. */
+  readonly message: string;
+  readonly status: number;
+  readonly exit: number;
+  readonly kind: ErrorKind;
+  readonly fix: string;
+}
+
+function spec(kind: ErrorKind, status: number, exit: number, message: string, fix: string): ErrorSpec {
+  return { kind, status, exit, message, fix };
+}
+
+export const catalogue = {
+  // --- general / CLI -------------------------------------------------------------------
+  E_USAGE: spec('input', 400, 2, '{detail}', 'Run the command with --help to see its options.'),
+  E_INTERNAL: spec(
+    'fault',
+    500,
+    70,
+    'internal error: {detail}',
+    'Report it with the log excerpt; the instance keeps running.',
+  ),
+  E_INSTANCE_STOPPING: spec(
+    'refusal',
+    503,
+    75,
+    'instance {instanceId} is stopping and takes no new work',
+    'Send the request to another instance.',
+  ),
+
+  // --- configuration (conf file, settings) ---------------------------------------------
+  E_CONF_UNREADABLE: spec(
+    'input',
+    400,
+    78,
+    'cannot read {file}: {reason}',
+    'Check the path and its permissions.',
+  ),
+  E_CONF_SYNTAX: spec(
+    'input',
+    400,
+    78,
+    '{file} line {line}: {detail}',
+    'Fix that line; conf/ClaroServers.conf.example documents every key.',
+  ),
+  E_CONF_INVALID: spec(
+    'input',
+    400,
+    78,
+    '{file}: {detail}',
+    'Fix the value; conf/ClaroServers.conf.example documents every key.',
+  ),
+  E_CONF_NO_INSTANCE: spec(
+    'input',
+    400,
+    78,
+    '{file}: no server entry matches {what}',
+    'Pass --id with one of the server names in the conf.',
+  ),
+  E_SETTINGS_INVALID: spec(
+    'input',
+    400,
+    65,
+    'invalid settings at {field}: {detail}',
+    'Correct that field; docs/ lists every setting with its type and default.',
+  ),
+
+  // --- the event log --------------------------------------------------------------------
+  E_LOG_CONDITION_FAILED: spec(
+    'refusal',
+    409,
+    75,
+    'refused: {condition} ({detail})',
+    'Re-read the current state and try again.',
+  ),
+  E_LOG_CORRUPT: spec(
+    'fault',
+    500,
+    1,
+    'log damaged at {file} line {line} (seq {seq}): {detail}',
+    'Do not edit the log; restore that file from backup or ask support. `darkroom log verify` shows the first break.',
+  ),
+  E_LOG_TOO_NEW: spec(
+    'fault',
+    500,
+    1,
+    'log seq {seq} has event type {type} that this version does not know',
+    'Upgrade this instance to the version that wrote it.',
+  ),
+  E_LOG_RECORD_INVALID: spec(
+    'fault',
+    500,
+    1,
+    '{file} line {line} (seq {seq}): field {field}: {detail}',
+    'Do not edit the log by hand; `darkroom log verify` shows the first break.',
+  ),
+  E_LOG_NOT_ACKNOWLEDGED: spec(
+    'fault',
+    503,
+    75,
+    'append not acknowledged: {reason}',
+    'The events were not written; retry the operation.',
+  ),
+  E_LOG_LOCK_COMPROMISED: spec(
+    'fault',
+    503,
+    75,
+    'the log lock was lost while writing: {reason}',
+    'The batch was aborted; retry. Check the drive if it repeats.',
+  ),
+  E_LOG_UNREACHABLE: spec(
+    'fault',
+    503,
+    74,
+    'cannot reach the log at {dir}: {reason}',
+    'Check that the shared drive is mounted and writable.',
+  ),
+  E_SNAPSHOT_MISMATCH: spec(
+    'fault',
+    500,
+    1,
+    'snapshot {file} does not match the log at seq {seq}',
+    'The snapshot is ignored; nothing to do unless it repeats.',
+  ),
+
+  // --- images ---------------------------------------------------------------------------
+  E_IMAGE_UNSUPPORTED: spec(
+    'input',
+    415,
+    65,
+    '{file}: not an image format darkroom reads ({detail})',
+    'Send JPEG, PNG, TIFF, WebP, HEIF/AVIF or GIF.',
+  ),
+  E_IMAGE_CORRUPT: spec(
+    'input',
+    422,
+    65,
+    '{file}: the image data is corrupt or truncated ({detail})',
+    'Send the file again; it was probably cut off while copying.',
+  ),
+  E_IMAGE_EMPTY: spec(
+    'input',
+    422,
+    65,
+    '{file}: the file is empty',
+    'Send the file again; it was probably cut off while copying.',
+  ),
+  E_IMAGE_TOO_LARGE: spec(
+    'input',
+    413,
+    65,
+    '{file}: {width}x{height} exceeds the limit of {limit} pixels',
+    "Raise the channel's maxInputPixels or send a smaller image.",
+  ),
+  E_IMAGE_UNREADABLE: spec(
+    'fault',
+    500,
+    66,
+    '{file}: cannot read the file ({detail})',
+    'Check that the file exists and is readable.',
+  ),
+  E_IMAGE_WRITE_FAILED: spec(
+    'fault',
+    500,
+    73,
+    '{file}: cannot write the output ({detail})',
+    'Check the output folder: space, permissions, reachability.',
+  ),
+  E_PROFILE_UNREADABLE: spec(
+    'input',
+    422,
+    65,
+    'ICC profile {file}: {detail}',
+    'Point the setting to a readable .icc file.',
+  ),
+  E_QUALITY_REJECTED: spec(
+    'refusal',
+    422,
+    65,
+    '{file}: rejected by the quality check ({reasons})',
+    "Review the image, or loosen the channel's quality check.",
+  ),
+
+  // --- channels, jobs, tickets ------------------------------------------------------------
+  E_CHANNEL_UNKNOWN: spec(
+    'input',
+    404,
+    65,
+    'no channel named {name}',
+    'List channels with `darkroom channel list`.',
+  ),
+  E_CHANNEL_EXISTS: spec(
+    'refusal',
+    409,
+    65,
+    'a channel named {name} already exists',
+    'Choose another name or change the existing channel.',
+  ),
+  E_CHANNEL_CONFLICT: spec(
+    'refusal',
+    409,
+    75,
+    'channel {name} was changed by {by} at {at} (revision {actual}, you edited {expected})',
+    'Show the channel again and repeat your change.',
+  ),
+  E_JOB_UNKNOWN: spec('input', 404, 65, 'no job with id {jobId}', 'List jobs with `darkroom jobs`.'),
+  E_JOB_STATE: spec('refusal', 409, 75, 'job {jobId} is {state}; {detail}', 'Re-read the job and try again.'),
+  E_TICKET_INVALID: spec(
+    'input',
+    422,
+    65,
+    'job ticket {file}: {detail}',
+    'Fix the ticket; docs/job-tickets.md describes the format.',
+  ),
+  E_OUTPUT_EXISTS: spec(
+    'refusal',
+    409,
+    73,
+    'output {file} exists already',
+    'Set the channel to add a counter, or remove the old file.',
+  ),
+  E_FOLDER_UNREACHABLE: spec(
+    'fault',
+    503,
+    74,
+    'folder {dir} is unreachable: {reason}',
+    'Check that the folder exists and the drive is mounted.',
+  ),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof catalogue;
