@@ -1,0 +1,120 @@
+// The projection state every instance folds from the log: config, jobs and cluster, plus
+// provenance. Immutable (immutable.js collections of frozen plain objects): a part that did
+// not change keeps its identity, and a replay of 1M events stays linear.
+import type { Map as IMap, OrderedSet } from 'immutable';
+import type { EventType, JobState } from '../events/event-types.js';
+
+/** Where and by whom something was last written. */
+export interface Stamp {
+  readonly seq: number;
+  readonly ts: string;
+  readonly by: string;
+}
+
+export interface ChannelView {
+  readonly name: string;
+  /** 1 after ChannelCreated, +1 per ChannelUpdated. */
+  readonly revision: number;
+  /** The full channel settings (schema: src/channels). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly paused: boolean;
+  readonly pauseReason?: string;
+  /** Set while the coordinator cannot watch the input folder: the reason. */
+  readonly standby?: string;
+  readonly created: Stamp;
+  readonly updated: Stamp;
+}
+
+export interface UserView {
+  readonly user: string;
+  readonly role: 'admin' | 'operator' | 'viewer';
+}
+
+export interface ConfigState {
+  readonly channels: IMap<string, ChannelView>;
+  readonly users: IMap<string, UserView>;
+  readonly settings: IMap<string, unknown>;
+}
+
+export interface JobView {
+  readonly jobId: string;
+  readonly channel: string;
+  readonly state: JobState;
+  /** 0 until the first JobAssigned; the attempt of the current (or last) assignment. */
+  readonly attempt: number;
+  /** The instance and incarnation holding it while assigned or processing. */
+  readonly instanceId?: string;
+  readonly inc?: number;
+  readonly source: string;
+  readonly relPath: string;
+  readonly workDir: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly ticket?: Readonly<Record<string, unknown>>;
+  readonly submitted: Stamp;
+  readonly updated: Stamp;
+  /** Attempts that ended by release (instance stopped or lost) rather than an outcome. */
+  readonly releases: number;
+  readonly outcome?: 'processed' | 'routed' | 'skipped';
+  readonly outputs?: readonly string[];
+  readonly original?: string;
+  readonly error?: { readonly code: string; readonly message: string; readonly badPath?: string };
+  readonly timingsMs?: Readonly<Record<string, number>>;
+  readonly analysis?: Readonly<Record<string, unknown>>;
+  readonly corrections?: Readonly<Record<string, unknown>>;
+  readonly verdict?: Readonly<Record<string, unknown>>;
+}
+
+export interface JobsState {
+  readonly all: IMap<string, JobView>;
+  /** Ids of jobs not yet in a final state (submitted, assigned, processing, review), in submission order. */
+  readonly open: OrderedSet<string>;
+}
+
+export type InstanceStatus = 'started' | 'stopping' | 'stopped' | 'lost';
+
+export interface InstanceView {
+  readonly instanceId: string;
+  /** Incarnation: the seq of this InstanceStarted. */
+  readonly inc: number;
+  readonly host: string;
+  readonly pid: number;
+  readonly version: string;
+  readonly slots: number;
+  readonly confHash: string;
+  readonly formatLevel: number;
+  readonly status: InstanceStatus;
+  readonly started: Stamp;
+  readonly updated: Stamp;
+}
+
+export interface CoordinatorView {
+  readonly instanceId: string;
+  readonly inc: number;
+  readonly term: number;
+  readonly elected: Stamp;
+}
+
+export interface ClusterState {
+  /** By instance id: its latest incarnation. */
+  readonly instances: IMap<string, InstanceView>;
+  /** The current coordinator term (0 before the first election). */
+  readonly term: number;
+  readonly coordinator?: CoordinatorView;
+}
+
+export interface ProjectionMeta {
+  /** Last applied seq (0: empty log). */
+  readonly seq: number;
+  /** Hash of the last applied record ('' for an empty log). */
+  readonly hash: string;
+  /** Events the replay rules ignored (stale term, attempt or incarnation), by type. */
+  readonly ignored: IMap<EventType, number>;
+}
+
+export interface ProjectionState {
+  readonly config: ConfigState;
+  readonly jobs: JobsState;
+  readonly cluster: ClusterState;
+  readonly meta: ProjectionMeta;
+}
