@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The darkroom command: loads the TypeScript sources through tsx (Node 20 has no type stripping).
-import { register } from 'tsx/esm/api';
+// libuv's pool runs file I/O, crypto and sharp: give it room so image work cannot starve the
+// log and the heartbeat path (must be set before the pool's first use).
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const { register } = await import('tsx/esm/api');
 
 register();
 const { main } = await import('../src/cli/main.ts');
