@@ -65,6 +65,13 @@ export const catalogue = {
     '{file}: no server entry matches {what}',
     'Pass --id with one of the server names in the conf.',
   ),
+  E_CONF_INSTANCE_AMBIGUOUS: spec(
+    'input',
+    400,
+    78,
+    '{file}: several server entries match this host ({names})',
+    'Pass --id with the name of the entry this instance is.',
+  ),
   E_SETTINGS_INVALID: spec(
     'input',
     400,
