@@ -1,0 +1,201 @@
+// Publishing a job's output: written under a temp name, then given its final name by an
+// exclusive operation, so a rerun can neither add a second output nor replace another job's.
+//
+// Files touched: <outDir>/.darkroom-<jobId>-<attempt>.tmp, <outDir>/<name>[-N].<ext>,
+// <workDir>/publish.intent and <workDir>/published.json (the job's own work folder).
+// Atomic operation: link(temp, final) — EEXIST instead of replacing (counter and fail modes);
+// in overwrite mode rename(temp, final), which replaces by the channel's explicit choice.
+// Invariant relying on it: invariant 1 — one output per job. A rerun finds an earlier
+// attempt's output through published.json, or (crash between link and marker) through the
+// leftover temp file sharing the output's inode, or through the caller's `isOurs` check.
+import { constants } from 'node:fs';
+import {
+  copyFile,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { DarkroomError } from '../errors/darkroom-error.js';
+import { counterName } from './exclusive-move.js';
+
+export type OnOutputExists = 'overwrite' | 'counter' | 'fail';
+
+export interface PublishRequest {
+  readonly outputDir: string;
+  /** The desired file name (with the output format's extension). */
+  readonly fileName: string;
+  readonly data: Uint8Array;
+  readonly jobId: string;
+  readonly attempt: number;
+  /** The job's work folder, where the publish markers live. */
+  readonly workDir: string;
+  readonly onOutputExists: OnOutputExists;
+  /** Extra check that an existing file is this job's output (e.g. its XMP stamp's job id). */
+  readonly isOurs?: (path: string) => Promise<boolean>;
+  /** Called just before the exclusive step; throws when the attempt is no longer current. */
+  readonly beforePublish?: () => Promise<void>;
+}
+
+export interface Published {
+  readonly path: string;
+  /** True when an earlier attempt had already published it. */
+  readonly reused: boolean;
+}
+
+const INTENT = 'publish.intent';
+const DONE = 'published.json';
+
+function errCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
+
+function tempPrefix(jobId: string): string {
+  return `.darkroom-${jobId}-`;
+}
+
+/** The output an earlier attempt recorded as published, if any. */
+export async function readPublished(workDir: string): Promise<string | undefined> {
+  try {
+    const v = JSON.parse(await readFile(join(workDir, DONE), 'utf8')) as { path?: unknown };
+    return typeof v.path === 'string' ? v.path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function matchesName(candidate: string, fileName: string): boolean {
+  if (candidate === fileName) return true;
+  const ext = extname(fileName);
+  const base = ext.length > 0 ? fileName.slice(0, -ext.length) : fileName;
+  if (!candidate.startsWith(`${base}-`) || !candidate.endsWith(ext)) return false;
+  return /^\d+$/.test(candidate.slice(base.length + 1, candidate.length - ext.length));
+}
+
+/** Looks for an output an earlier attempt published but did not get to record. */
+async function findEarlier(req: PublishRequest): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(req.outputDir);
+  } catch {
+    return undefined;
+  }
+  const temps = names.filter((n) => n.startsWith(tempPrefix(req.jobId)));
+  const tempInodes = new Set<string>();
+  for (const t of temps) {
+    try {
+      const s = await stat(join(req.outputDir, t));
+      if (s.nlink > 1) tempInodes.add(`${s.dev}:${s.ino}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const name of names.filter((n) => matchesName(n, req.fileName))) {
+    const p = join(req.outputDir, name);
+    if (tempInodes.size > 0) {
+      try {
+        const s = await stat(p);
+        if (tempInodes.has(`${s.dev}:${s.ino}`)) return p;
+      } catch {
+        continue;
+      }
+    }
+    if (req.isOurs !== undefined && (await req.isOurs(p))) return p;
+  }
+  return undefined;
+}
+
+async function removeTemps(outputDir: string, jobId: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(outputDir);
+  } catch {
+    return;
+  }
+  for (const n of names.filter((x) => x.startsWith(tempPrefix(jobId)))) {
+    await unlink(join(outputDir, n)).catch(() => undefined);
+  }
+}
+
+async function writeTemp(path: string, data: Uint8Array): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function record(req: PublishRequest, path: string): Promise<void> {
+  await writeFile(join(req.workDir, DONE), `${JSON.stringify({ path, jobId: req.jobId })}\n`);
+  await removeTemps(req.outputDir, req.jobId);
+}
+
+/** Publishes `data` as this job's one output. Touches the shared drive. */
+export async function publishOutput(req: PublishRequest): Promise<Published> {
+  const done = await readPublished(req.workDir);
+  if (done !== undefined) return { path: done, reused: true };
+  await mkdir(req.outputDir, { recursive: true });
+  let rerun = false;
+  try {
+    await writeFile(join(req.workDir, INTENT), `${req.outputDir}\n`, { flag: 'wx' });
+  } catch (err) {
+    if (errCode(err) !== 'EEXIST') throw err;
+    rerun = true;
+  }
+  if (rerun) {
+    const earlier = await findEarlier(req);
+    if (earlier !== undefined) {
+      await record(req, earlier);
+      return { path: earlier, reused: true };
+    }
+  }
+  const temp = join(req.outputDir, `${tempPrefix(req.jobId)}${req.attempt}.tmp`);
+  await unlink(temp).catch(() => undefined);
+  await writeTemp(temp, req.data);
+  try {
+    await req.beforePublish?.();
+    const path = await place(req, temp);
+    await record(req, path);
+    return { path, reused: false };
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** link(); on drives without hard links (SMB), an exclusive copy (open wx) instead. */
+async function linkOrCopy(temp: string, dest: string): Promise<void> {
+  try {
+    await link(temp, dest);
+  } catch (err) {
+    const code = errCode(err);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
+    await copyFile(temp, dest, constants.COPYFILE_EXCL);
+  }
+}
+
+async function place(req: PublishRequest, temp: string): Promise<string> {
+  if (req.onOutputExists === 'overwrite') {
+    const dest = join(req.outputDir, req.fileName);
+    await rename(temp, dest);
+    return dest;
+  }
+  for (let n = 0; ; n++) {
+    const dest = join(req.outputDir, counterName(req.fileName, n));
+    try {
+      await linkOrCopy(temp, dest);
+      return dest;
+    } catch (err) {
+      if (errCode(err) !== 'EEXIST') throw err;
+      if (req.onOutputExists === 'fail') throw new DarkroomError('E_OUTPUT_EXISTS', { file: dest });
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { publishOutput, readPublished } from '../../src/instance/publish-output.js';
+import { counterName, moveExclusive } from '../../src/instance/exclusive-move.js';
+
+let root: string;
+let out: string;
+let work: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'darkroom-publish-'));
+  out = join(root, 'out');
+  work = join(root, 'work', 'job1');
+  await mkdir(work, { recursive: true });
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const req = (over: Partial<Parameters<typeof publishOutput>[0]> = {}) => ({
+  outputDir: out,
+  fileName: 'photo.jpg',
+  data: Buffer.from('output-of-job1'),
+  jobId: 'job1',
+  attempt: 1,
+  workDir: work,
+  onOutputExists: 'counter' as const,
+  ...over,
+});
+
+describe('publishOutput', () => {
+  it('publishes under the wanted name and leaves no temp file', async () => {
+    const p = await publishOutput(req());
+    expect(p).toEqual({ path: join(out, 'photo.jpg'), reused: false });
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+    expect(await readPublished(work)).toBe(join(out, 'photo.jpg'));
+  });
+
+  it('adds a counter instead of replacing another job’s output', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'photo.jpg'), 'other job');
+    await writeFile(join(out, 'photo-1.jpg'), 'third job');
+    const p = await publishOutput(req());
+    expect(p.path).toBe(join(out, 'photo-2.jpg'));
+    expect(await readFile(join(out, 'photo.jpg'), 'utf8')).toBe('other job');
+    expect(await readFile(join(out, 'photo-2.jpg'), 'utf8')).toBe('output-of-job1');
+  });
+
+  it('refuses with E_OUTPUT_EXISTS in fail mode and keeps the existing file', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'photo.jpg'), 'other job');
+    await expect(publishOutput(req({ onOutputExists: 'fail' }))).rejects.toMatchObject({
+      code: 'E_OUTPUT_EXISTS',
+    });
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+  });
+
+  it('replaces in overwrite mode', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'photo.jpg'), 'older');
+    await publishOutput(req({ onOutputExists: 'overwrite' }));
+    expect(await readFile(join(out, 'photo.jpg'), 'utf8')).toBe('output-of-job1');
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+  });
+
+  it('a rerun after a recorded publish reuses the output', async () => {
+    await publishOutput(req());
+    const again = await publishOutput(req({ attempt: 2, data: Buffer.from('second run') }));
+    expect(again).toEqual({ path: join(out, 'photo.jpg'), reused: true });
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+    expect(await readFile(join(out, 'photo.jpg'), 'utf8')).toBe('output-of-job1');
+  });
+
+  it('a rerun after a crash between link and marker finds the output by its temp file', async () => {
+    // Forge the crash: intent written, temp written and linked, marker never written.
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'photo.jpg'), 'other job');
+    await writeFile(join(work, 'publish.intent'), `${out}\n`);
+    const temp = join(out, '.darkroom-job1-1.tmp');
+    await writeFile(temp, 'first run');
+    await link(temp, join(out, 'photo-1.jpg'));
+    const again = await publishOutput(req({ attempt: 2 }));
+    expect(again).toEqual({ path: join(out, 'photo-1.jpg'), reused: true });
+    expect((await readdir(out)).sort()).toEqual(['photo-1.jpg', 'photo.jpg']);
+  });
+
+  it('a rerun after a crash that lost the temp file asks isOurs', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(work, 'publish.intent'), `${out}\n`);
+    await writeFile(join(out, 'photo.jpg'), 'stamped job1');
+    const again = await publishOutput(
+      req({ attempt: 2, isOurs: async (p) => (await readFile(p, 'utf8')).includes('job1') }),
+    );
+    expect(again.reused).toBe(true);
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+  });
+
+  it('a rerun whose earlier attempt never published writes the output once', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(work, 'publish.intent'), `${out}\n`);
+    await writeFile(join(out, '.darkroom-job1-1.tmp'), 'half written');
+    const p = await publishOutput(req({ attempt: 2 }));
+    expect(p.reused).toBe(false);
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+  });
+
+  it('does not publish when beforePublish refuses', async () => {
+    await expect(
+      publishOutput(
+        req({
+          beforePublish: async () => {
+            throw new Error('attempt moved on');
+          },
+        }),
+      ),
+    ).rejects.toThrow('attempt moved on');
+    expect(await readdir(out)).toEqual([]);
+  });
+});
+
+describe('moveExclusive', () => {
+  it('names by counter and never replaces', async () => {
+    expect(counterName('a.tar.gz', 3)).toBe('a.tar-3.gz');
+    const bad = join(root, 'bad');
+    await mkdir(bad);
+    await writeFile(join(bad, 'x.jpg'), 'older');
+    await writeFile(join(root, 'x.jpg'), 'new');
+    const dest = await moveExclusive(join(root, 'x.jpg'), bad, 'x.jpg');
+    expect(dest).toBe(join(bad, 'x-1.jpg'));
+    expect(await readFile(join(bad, 'x.jpg'), 'utf8')).toBe('older');
+  });
+
+  it('a rerun after a crash between link and unlink ends with one file', async () => {
+    const bad = join(root, 'bad');
+    await mkdir(bad);
+    await writeFile(join(root, 'x.jpg'), 'data');
+    await link(join(root, 'x.jpg'), join(bad, 'x.jpg'));
+    const dest = await moveExclusive(join(root, 'x.jpg'), bad, 'x.jpg');
+    expect(dest).toBe(join(bad, 'x.jpg'));
+    expect(await readdir(bad)).toEqual(['x.jpg']);
+    expect((await readdir(root)).sort()).toEqual(['bad', 'out', 'work'].filter((d) => d !== 'out'));
+  });
+});
