@@ -2,8 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext, RegisterGroup } from './cli-context.js';
 import { VERSION } from '../version.js';
+import { registerConfCommands } from './conf-commands.js';
 
-const groups: RegisterGroup[] = [];
+const groups: RegisterGroup[] = [registerConfCommands];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   let exit = 0;
