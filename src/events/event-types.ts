@@ -130,7 +130,17 @@ export const eventSchemas = {
     .strict(),
   JobReviewRequested: z.object({ jobId, attempt, verdict: json, preview: z.string().optional() }).strict(),
   JobApproved: z.object({ jobId, by: z.string() }).strict(),
-  JobRejected: z.object({ jobId, by: z.string(), reason: z.string() }).strict(),
+  JobRejected: z
+    .object({
+      jobId,
+      by: z.string(),
+      reason: z.string(),
+      to: z
+        .enum(['failed', 'cancelled'])
+        .optional()
+        .describe('where the job goes: failed (default; the original goes to the bad folder) or cancelled'),
+    })
+    .strict(),
   JobReleased: z.object({ jobId, attempt, reason: z.string() }).strict(),
   JobRetried: z.object({ jobId, by: z.string() }).strict(),
   JobCancelled: z.object({ jobId, by: z.string(), reason: z.string() }).strict(),

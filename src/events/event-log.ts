@@ -1,0 +1,490 @@
+// EventLog: one instance's handle on the shared log — opens it from the best matching snapshot
+// plus the tail, follows it (wake-ups and a polling fallback), and appends batches with
+// conditions and group commit, repairing a torn batch at the tip when it holds the lock.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { acquireAppendLock, DEFAULT_STALE_MS, type HeldLock } from './append-lock.js';
+import { batchName, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
+import { describeCondition, type Condition } from './conditions.js';
+import type { DarkroomEvent } from './event-types.js';
+import { LogCursor, listSegments, type ReadEntry } from './log-cursor.js';
+import type { LogRecord } from './log-record.js';
+import type { Projector } from './projector.js';
+import { sealRecord, validateEvent } from './record-codec.js';
+import { listSnapshots, pruneSnapshots, readSnapshotFile, writeSnapshotFile } from './snapshot-store.js';
+
+export interface EventLogOptions<S> {
+  /** Shared drive root: the log in <shared>/log, snapshots in <shared>/snapshots. */
+  sharedDir: string;
+  /** Envelope `by`/`inc` (inc 0 until InstanceStarted is acknowledged; the CLI uses by "cli:<user>"). */
+  writer: { by: string; inc: number };
+  projector: Projector<S>;
+  clock?: Clock;
+  logger?: Logger;
+  /** proper-lockfile timings (defaults 2500/500 ms; proper-lockfile clamps update to >= 1000). */
+  lock?: { staleMs?: number; updateMs?: number };
+  /** Default true: appends arriving while a write is under way go together in the next batch. */
+  groupCommit?: boolean;
+  /** Follower fallback poll (ms), default 500. */
+  pollMs?: number;
+  /** Write a snapshot every N applied events (default 10000; 0 = never). */
+  snapshotEvery?: number;
+}
+
+export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
+
+interface PendingAppend {
+  readonly events: readonly DarkroomEvent[];
+  readonly conditions: readonly Condition[];
+  readonly term: number | undefined;
+  resolve(records: readonly LogRecord[]): void;
+  reject(err: unknown): void;
+}
+
+/** Snapshots kept on the drive; older ones are removed after a new one is written. */
+const SNAPSHOTS_KEPT = 3;
+/** EEXIST retries of one group before it is reported not acknowledged. */
+const MAX_COLLISIONS = 100;
+
+export class EventLog<S> {
+  private cursor: LogCursor;
+  private current: S;
+  private readonly logDir: string;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly queue: PendingAppend[] = [];
+  private writing: Promise<void> | undefined;
+  private mutex: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(records: readonly LogRecord[], state: S) => void>();
+  private readonly changeWaiters = new Set<() => void>();
+  private pendingRepairs: DarkroomEvent[] = [];
+  private appliedSinceSnapshot = 0;
+  private snapshotting: Promise<unknown> | undefined;
+  private followTimer: NodeJS.Timeout | undefined;
+  private following = false;
+  private wakeScheduled = false;
+  private stopping: Promise<void> | undefined;
+  private phase: LogStatus = 'starting';
+  private writer: { by: string; inc: number };
+
+  private constructor(private readonly o: EventLogOptions<S>) {
+    this.logDir = join(o.sharedDir, 'log');
+    this.clock = o.clock ?? systemClock;
+    this.logger = (o.logger ?? silentLogger).child({ component: 'event-log' });
+    this.cursor = new LogCursor(this.logDir);
+    this.current = o.projector.initial();
+    this.writer = { ...o.writer };
+  }
+
+  /** Creates the folders if needed, loads the newest matching snapshot and replays the tail. */
+  static async open<S>(o: EventLogOptions<S>): Promise<EventLog<S>> {
+    const log = new EventLog(o);
+    try {
+      await mkdir(join(o.sharedDir, 'log'), { recursive: true });
+      await mkdir(join(o.sharedDir, 'snapshots'), { recursive: true });
+    } catch (err) {
+      throw new DarkroomError(
+        'E_LOG_UNREACHABLE',
+        { dir: o.sharedDir, reason: (err as Error).message },
+        { cause: err },
+      );
+    }
+    await log.load();
+    log.phase = 'running';
+    return log;
+  }
+
+  get state(): S {
+    return this.current;
+  }
+
+  get seq(): number {
+    return this.cursor.next - 1;
+  }
+
+  status(): LogStatus {
+    return this.phase;
+  }
+
+  setWriter(by: string, inc: number): void {
+    this.writer = { by, inc };
+  }
+
+  /** Registers a listener called after each applied file or batch; returns its undo. */
+  onApplied(listener: (records: readonly LogRecord[], state: S) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- loading and reading -------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    for (const snap of await listSnapshots(this.o.sharedDir)) {
+      try {
+        const cursor = new LogCursor(this.logDir, snap.seq, undefined);
+        await cursor.refreshSegments();
+        const step = await cursor.readNext();
+        const at = step.kind === 'records' ? step.entries[0]?.record : undefined;
+        if (at === undefined || at.seq !== snap.seq || at.hash !== snap.hash) {
+          this.logger.warn(
+            { code: 'E_SNAPSHOT_MISMATCH', file: snap.file, seq: snap.seq, logHash: at?.hash },
+            new DarkroomError('E_SNAPSHOT_MISMATCH', { file: snap.file, seq: snap.seq }).message,
+          );
+          continue;
+        }
+        const body = await readSnapshotFile(this.o.sharedDir, snap.file);
+        const state = this.o.projector.fromSnapshot(body.state);
+        const p = this.o.projector.provenance(state);
+        if (body.seq !== snap.seq || body.hash !== snap.hash || p.seq !== snap.seq || p.hash !== snap.hash) {
+          this.logger.warn(
+            { code: 'E_SNAPSHOT_MISMATCH', file: snap.file },
+            'snapshot body does not match its name',
+          );
+          continue;
+        }
+        this.current = state;
+        this.cursor = cursor;
+        if (step.kind === 'records') this.applyEntries(step.entries.slice(1));
+        this.logger.info({ file: snap.file, seq: snap.seq }, 'loaded snapshot');
+        break;
+      } catch (err) {
+        if (isDarkroomError(err, 'E_LOG_TOO_NEW')) throw err;
+        this.logger.warn({ err, file: snap.file }, 'snapshot not usable; trying an older one');
+      }
+    }
+    await this.readTail(false);
+    this.appliedSinceSnapshot = 0;
+  }
+
+  private applyEntries(entries: readonly ReadEntry[]): void {
+    if (entries.length === 0) return;
+    let s = this.current;
+    const records: LogRecord[] = new Array<LogRecord>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const r = entries[i]!.record;
+      s = this.o.projector.apply(s, r);
+      records[i] = r;
+    }
+    this.commit(s, records);
+  }
+
+  private commit(state: S, records: readonly LogRecord[]): void {
+    this.current = state;
+    this.appliedSinceSnapshot += records.length;
+    for (const l of this.listeners) {
+      try {
+        l(records, state);
+      } catch (err) {
+        this.logger.error({ err, seq: this.seq }, 'onApplied listener failed');
+      }
+    }
+    for (const w of this.changeWaiters) w();
+    this.changeWaiters.clear();
+  }
+
+  /** Reads every complete file past the tip. Returns the torn batch at the tip, if any. */
+  private async readTail(_forWriter: boolean): Promise<{ file: string; lines: number } | undefined> {
+    await this.cursor.refreshSegments();
+    for (;;) {
+      const step = await this.cursor.readNext();
+      if (step.kind === 'end') return undefined;
+      if (step.kind === 'incomplete') return { file: step.file, lines: step.lines };
+      this.applyEntries(step.entries);
+      // Yield between files so a long replay does not starve timers and the heartbeat path.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutex.then(fn, fn);
+    this.mutex = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reads new batches and segments now; returns the last applied seq. */
+  async catchUp(): Promise<number> {
+    await this.exclusive(() => this.readTail(false));
+    this.maybeSnapshot();
+    return this.seq;
+  }
+
+  /** A hint that the log grew (a peer said so): catch up soon. */
+  wake(): void {
+    if (this.wakeScheduled || this.phase !== 'running') return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.catchUp().catch((err: unknown) => this.logger.error({ err, seq: this.seq }, 'catch-up failed'));
+    });
+    for (const w of this.changeWaiters) w();
+    this.changeWaiters.clear();
+  }
+
+  /** Starts the polling fallback (every pollMs) until stop(). */
+  startFollowing(): void {
+    if (this.following || this.phase !== 'running') return;
+    this.following = true;
+    const tick = (): void => {
+      this.followTimer = undefined;
+      this.catchUp()
+        .catch((err: unknown) => this.logger.error({ err, seq: this.seq }, 'follower catch-up failed'))
+        .finally(() => {
+          if (this.following) this.followTimer = setTimeout(tick, this.o.pollMs ?? 500);
+        });
+    };
+    this.followTimer = setTimeout(tick, this.o.pollMs ?? 500);
+  }
+
+  private nextChange(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.changeWaiters.add(done);
+    });
+  }
+
+  /** Resolves with the state once `seq` is applied (catching up meanwhile); E_LOG_UNREACHABLE on timeout. */
+  async whenApplied(seq: number, timeoutMs = 10_000): Promise<S> {
+    const deadline = this.clock.now() + timeoutMs;
+    for (;;) {
+      if (this.seq >= seq) return this.current;
+      await this.catchUp();
+      if (this.seq >= seq) return this.current;
+      const left = deadline - this.clock.now();
+      if (left <= 0) {
+        throw new DarkroomError('E_LOG_UNREACHABLE', {
+          dir: this.logDir,
+          reason: `seq ${seq} not applied within ${timeoutMs} ms (at seq ${this.seq})`,
+        });
+      }
+      await this.nextChange(Math.min(left, this.o.pollMs ?? 500));
+    }
+  }
+
+  // --- appending -----------------------------------------------------------------------
+
+  /**
+   * Appends `events` as one unit: catches up, checks `conditions` at the tip (the whole append is
+   * refused with E_LOG_CONDITION_FAILED naming the condition), writes and reads back one batch,
+   * applies it and resolves with the written records. Not written: E_LOG_NOT_ACKNOWLEDGED.
+   */
+  append(
+    events: readonly DarkroomEvent[],
+    opts: { conditions?: readonly Condition[]; term?: number } = {},
+  ): Promise<readonly LogRecord[]> {
+    if (this.phase !== 'running') {
+      return Promise.reject(
+        new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', { reason: `the log is ${this.phase}` }),
+      );
+    }
+    if (events.length === 0) return Promise.resolve([]);
+    try {
+      for (const e of events) validateEvent(e, this.seq + 1);
+    } catch (err) {
+      return Promise.reject(asDarkroomError(err));
+    }
+    return new Promise<readonly LogRecord[]>((resolve, reject) => {
+      this.queue.push({ events, conditions: opts.conditions ?? [], term: opts.term, resolve, reject });
+      this.writing ??= this.writeLoop();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.o.groupCommit === false ? this.queue.splice(0, 1) : this.queue.splice(0);
+        try {
+          await this.exclusive(() => this.writeGroup(group));
+        } catch (err) {
+          const e = isDarkroomError(err)
+            ? err
+            : new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', { reason: (err as Error).message }, { cause: err });
+          for (const a of group) a.reject(e);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+    this.maybeSnapshot();
+  }
+
+  private async writeGroup(group: readonly PendingAppend[]): Promise<void> {
+    const staleMs = Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
+    const lock = await acquireAppendLock(this.logDir, this.o.lock ?? {}, Math.max(30_000, staleMs * 4));
+    const acquiredAt = this.clock.now();
+    try {
+      for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
+        const torn = await this.readTail(true);
+        if (torn !== undefined) await this.repair(torn, lock);
+        const plan = this.plan(group);
+        if (plan.records.length === 0) {
+          for (const [a, failure] of plan.refused) a.reject(failure);
+          return;
+        }
+        this.checkLock(lock, acquiredAt, staleMs, 'before the batch was created');
+        const first = plan.records[0]!.seq;
+        const last = plan.records[plan.records.length - 1]!;
+        const bytes = fileBytes(plan.lines, { count: plan.records.length, first, last: last.hash });
+        try {
+          await writeBatchFile(this.logDir, bytes, first);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          throw err;
+        }
+        if ((await listSegments(this.logDir)).some((s) => s.first <= first && first <= s.last)) {
+          // Our view was older than a pack that removed this batch name: our file is a stale
+          // duplicate that was never acknowledged. Move it aside and catch up.
+          await moveAside(this.logDir, batchName(first));
+          continue;
+        }
+        this.checkLock(lock, acquiredAt, staleMs, 'after the batch was written (it may be in the log)');
+        this.cursor.next = last.seq + 1;
+        this.cursor.prev = last.hash;
+        this.pendingRepairs = [];
+        this.commit(plan.state, plan.records);
+        for (const [a, recs] of plan.accepted) a.resolve(recs);
+        for (const [a, failure] of plan.refused) a.reject(failure);
+        return;
+      }
+      throw new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
+        reason: `${MAX_COLLISIONS} other writers took the next seq first`,
+      });
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Safety never depends on the lock, but a batch written after it was lost is not acknowledged. */
+  private checkLock(lock: HeldLock, acquiredAt: number, staleMs: number, when: string): void {
+    const held = this.clock.now() - acquiredAt;
+    if (lock.compromised !== undefined || held > staleMs * 0.8) {
+      throw new DarkroomError('E_LOG_LOCK_COMPROMISED', {
+        reason: `${lock.compromised?.message ?? `held ${Math.round(held)} ms, near the stale time ${staleMs} ms`}, ${when}; catch up before retrying`,
+      });
+    }
+  }
+
+  /** Moves a torn batch at the tip aside (we hold the lock: its writer is gone) and queues the event. */
+  private async repair(torn: { file: string; lines: number }, lock: HeldLock): Promise<void> {
+    if (lock.compromised !== undefined) return;
+    const movedTo = await moveAside(this.logDir, torn.file);
+    this.logger.warn({ file: torn.file, movedTo, seq: this.seq + 1 }, 'torn batch moved aside');
+    this.pendingRepairs.push({
+      type: 'BatchRepaired',
+      data: {
+        file: torn.file,
+        movedTo,
+        reason: 'no valid trailer and its writer is gone (the next writer holds the append lock)',
+        records: torn.lines,
+      },
+    });
+  }
+
+  /** Seals the group's records at the tip, checking each append's conditions in order. */
+  private plan(group: readonly PendingAppend[]): {
+    records: LogRecord[];
+    lines: string[];
+    state: S;
+    accepted: [PendingAppend, LogRecord[]][];
+    refused: [PendingAppend, DarkroomError][];
+  } {
+    const p = this.o.projector;
+    let state = this.current;
+    let seq = this.cursor.next;
+    let prev = this.cursor.prev ?? '';
+    const records: LogRecord[] = [];
+    const lines: string[] = [];
+    const ts = this.clock.wallTime().toISOString();
+    const seal = (e: DarkroomEvent, term: number): LogRecord => {
+      const { record, line } = sealRecord({
+        seq,
+        ts,
+        by: this.writer.by,
+        inc: this.writer.inc,
+        term,
+        type: e.type,
+        data: e.data,
+        prev,
+      });
+      seq += 1;
+      prev = record.hash;
+      records.push(record);
+      lines.push(line);
+      return record;
+    };
+    for (const e of this.pendingRepairs) state = p.apply(state, seal(e, p.provenance(state).term));
+    const accepted: [PendingAppend, LogRecord[]][] = [];
+    const refused: [PendingAppend, DarkroomError][] = [];
+    for (const a of group) {
+      const failure = p.check(state, a.conditions);
+      if (failure !== undefined) {
+        refused.push([
+          a,
+          new DarkroomError('E_LOG_CONDITION_FAILED', {
+            condition: describeCondition(failure.condition),
+            detail: failure.detail,
+          }),
+        ]);
+        continue;
+      }
+      const term = a.term ?? p.provenance(state).term;
+      const mine: LogRecord[] = [];
+      for (const e of a.events) {
+        const r = seal(e, term);
+        state = p.apply(state, r);
+        mine.push(r);
+      }
+      accepted.push([a, mine]);
+    }
+    return { records, lines, state, accepted, refused };
+  }
+
+  // --- snapshots and lifecycle ---------------------------------------------------------
+
+  private maybeSnapshot(): void {
+    const every = this.o.snapshotEvery ?? 10_000;
+    if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshotting || this.phase !== 'running')
+      return;
+    this.snapshotting = this.writeSnapshot()
+      .catch((err: unknown) => this.logger.warn({ err, seq: this.seq }, 'snapshot not written'))
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
+  }
+
+  /** Writes a snapshot of the current projection (temp + rename); returns its file name. */
+  async writeSnapshot(): Promise<string | undefined> {
+    const state = this.current;
+    const p = this.o.projector.provenance(state);
+    if (p.seq === 0) return undefined;
+    this.appliedSinceSnapshot = 0;
+    const name = await writeSnapshotFile(this.o.sharedDir, p, this.o.projector.toSnapshot(state));
+    await pruneSnapshots(this.o.sharedDir, SNAPSHOTS_KEPT);
+    return name;
+  }
+
+  /** Stops following and writing; appends not yet started are rejected. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.phase = 'stopping';
+    this.following = false;
+    if (this.followTimer) clearTimeout(this.followTimer);
+    for (const a of this.queue.splice(0)) {
+      a.reject(new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', { reason: 'the log is stopping' }));
+    }
+    await Promise.allSettled([this.writing, this.mutex, this.snapshotting]);
+    for (const w of this.changeWaiters) w();
+    this.changeWaiters.clear();
+    this.phase = 'stopped';
+  }
+}

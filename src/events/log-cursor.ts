@@ -1,0 +1,188 @@
+// LogCursor: reads the log forward from a seq, one file at a time. Discovers the next batch by
+// opening it by name (never a cached stat or readdir); falls back to the segments when a batch
+// is gone (packed), and decodes and chain-checks every record it returns.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DarkroomError } from '../errors/darkroom-error.js';
+import {
+  SEGMENTS_DIR,
+  batchName,
+  parseBatchName,
+  parseSegmentName,
+  readRawLogFile,
+  type RawLogFile,
+} from './batch-file.js';
+import type { LogRecord } from './log-record.js';
+import { decodeLine } from './record-codec.js';
+
+export interface ReadEntry {
+  readonly record: LogRecord;
+  /** File relative to log/. */
+  readonly file: string;
+  /** 1-based line in that file. */
+  readonly line: number;
+}
+
+export type ReadStep =
+  | {
+      readonly kind: 'records';
+      readonly file: string;
+      readonly entries: readonly ReadEntry[];
+      readonly bytes: number;
+    }
+  | { readonly kind: 'end' }
+  /** A batch file without a valid trailer at the tip: still being written, or torn. */
+  | { readonly kind: 'incomplete'; readonly file: string; readonly lines: number };
+
+interface SegmentRef {
+  readonly name: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+export async function listSegments(logDir: string): Promise<SegmentRef[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(logDir, SEGMENTS_DIR));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: SegmentRef[] = [];
+  for (const n of names) {
+    const r = parseSegmentName(n);
+    if (r) out.push({ name: `${SEGMENTS_DIR}/${n}`, ...r });
+  }
+  return out.sort((a, b) => a.first - b.first || b.last - a.last);
+}
+
+export class LogCursor {
+  /** The next seq to read. */
+  next: number;
+  /** Hash of seq next-1 ('' before seq 1; undefined when unknown: started mid-log). */
+  prev: string | undefined;
+  private segments: SegmentRef[] = [];
+  /** True once `next` is known to be the first seq of a file. */
+  private aligned: boolean;
+
+  constructor(
+    private readonly logDir: string,
+    from = 1,
+    prev: string | undefined = from === 1 ? '' : undefined,
+  ) {
+    this.next = from;
+    this.prev = prev;
+    this.aligned = from === 1;
+  }
+
+  /** Re-lists the (small) segments folder; call at the start of each catch-up. */
+  async refreshSegments(): Promise<void> {
+    this.segments = await listSegments(this.logDir);
+  }
+
+  private segmentCovering(seq: number): SegmentRef | undefined {
+    let best: SegmentRef | undefined;
+    for (const s of this.segments) {
+      if (s.first <= seq && seq <= s.last && (best === undefined || s.first > best.first)) best = s;
+    }
+    return best;
+  }
+
+  /** Reads the next file holding `next` and returns its records from `next` on. */
+  async readNext(): Promise<ReadStep> {
+    const raw = await this.locate();
+    if (raw === undefined) return { kind: 'end' };
+    if (raw.trailer === undefined) {
+      if (raw.name.startsWith(SEGMENTS_DIR)) {
+        throw new DarkroomError('E_LOG_CORRUPT', {
+          file: raw.name,
+          line: raw.lines.length + 1,
+          seq: this.next,
+          detail: 'segment has no trailer',
+        });
+      }
+      return { kind: 'incomplete', file: raw.name, lines: raw.lines.length };
+    }
+    const entries = this.decodeFile(raw);
+    const last = entries[entries.length - 1];
+    if (last !== undefined) {
+      this.next = last.record.seq + 1;
+      this.prev = last.record.hash;
+    }
+    this.aligned = true;
+    return { kind: 'records', file: raw.name, entries, bytes: raw.bytes };
+  }
+
+  private async locate(): Promise<RawLogFile | undefined> {
+    // A segment, once made, is the authority for the seqs it covers (a leftover batch is a copy).
+    const seg = this.segmentCovering(this.next);
+    if (seg !== undefined) return this.readSegment(seg);
+    const byName = await readRawLogFile(this.logDir, batchName(this.next));
+    if (byName !== undefined) return byName;
+    await this.refreshSegments();
+    const seg2 = this.segmentCovering(this.next);
+    if (seg2 !== undefined) return this.readSegment(seg2);
+    if (!this.aligned) return this.locateInsideBatch();
+    return undefined;
+  }
+
+  private async readSegment(seg: SegmentRef): Promise<RawLogFile> {
+    const raw = await readRawLogFile(this.logDir, seg.name);
+    if (raw === undefined) {
+      throw new DarkroomError('E_LOG_CORRUPT', {
+        file: seg.name,
+        line: 0,
+        seq: this.next,
+        detail: 'segment vanished',
+      });
+    }
+    return raw;
+  }
+
+  /** Started mid-log: the batch with the greatest first seq below `next` may hold it. */
+  private async locateInsideBatch(): Promise<RawLogFile | undefined> {
+    let best: number | undefined;
+    for (const n of await readdir(this.logDir)) {
+      const first = parseBatchName(n);
+      if (first !== undefined && first < this.next && (best === undefined || first > best)) best = first;
+    }
+    if (best === undefined) return undefined;
+    const raw = await readRawLogFile(this.logDir, batchName(best));
+    if (raw === undefined || raw.trailer === undefined) return undefined;
+    return best + raw.trailer.count > this.next ? raw : undefined;
+  }
+
+  private decodeFile(raw: RawLogFile): ReadEntry[] {
+    const t = raw.trailer!;
+    const seg = parseSegmentName(raw.name.slice(SEGMENTS_DIR.length + 1));
+    const first = seg?.first ?? parseBatchName(raw.name)!;
+    const bad = (line: number, seq: number, detail: string): DarkroomError =>
+      new DarkroomError('E_LOG_CORRUPT', { file: raw.name, line, seq, detail });
+    if (t.first !== first || t.count !== raw.lines.length || t.count === 0) {
+      throw bad(
+        raw.lines.length + 1,
+        first,
+        `trailer says ${t.count} records from seq ${t.first}, file holds ${raw.lines.length} from seq ${first}`,
+      );
+    }
+    if (seg !== undefined && seg.last !== first + t.count - 1) {
+      throw bad(
+        raw.lines.length + 1,
+        first,
+        `segment name says last seq ${seg.last}, trailer says ${first + t.count - 1}`,
+      );
+    }
+    const entries: ReadEntry[] = [];
+    let prev: string | undefined = first === this.next ? this.prev : undefined;
+    for (let i = 0; i < raw.lines.length; i++) {
+      const seq = first + i;
+      const expectPrev = seq === this.next ? (this.prev ?? prev) : prev;
+      const record = decodeLine(raw.lines[i]!, { file: raw.name, line: i + 1 }, { seq, prev: expectPrev });
+      prev = record.hash;
+      if (seq >= this.next) entries.push({ record, file: raw.name, line: i + 1 });
+    }
+    if (prev !== t.last)
+      throw bad(raw.lines.length + 1, first + t.count - 1, 'trailer hash differs from the last record');
+    return entries;
+  }
+}

@@ -1,0 +1,181 @@
+// Record framing: one canonical JSON line per record (fast-json-stable-stringify), the SHA-256
+// hash chain, and the decoding of a line read from disk into a validated LogRecord with errors
+// that name file, line, seq and field.
+import { createHash } from 'node:crypto';
+import stringify from 'fast-json-stable-stringify';
+import { DarkroomError } from '../errors/darkroom-error.js';
+import { eventSchemas, isEventType, type DarkroomEvent } from './event-types.js';
+import type { LogRecord } from './log-record.js';
+
+/** Where a line was read from, for error messages. */
+export interface LineOrigin {
+  readonly file: string;
+  readonly line: number;
+}
+
+export type UnsealedRecord = Omit<LogRecord, 'hash'>;
+
+export function canonical(value: unknown): string {
+  return stringify(value);
+}
+
+/** SHA-256 hex over `prev` followed by the canonical record without `hash`. */
+export function chainHash(prev: string, canonicalBody: string): string {
+  return createHash('sha256').update(prev).update(canonicalBody).digest('hex');
+}
+
+/** Computes the record's hash and its line (without the newline). */
+export function sealRecord(unsealed: UnsealedRecord): { record: LogRecord; line: string } {
+  const hash = chainHash(unsealed.prev, canonical(unsealed));
+  const record = { ...unsealed, hash } as LogRecord;
+  return { record, line: canonical(record) };
+}
+
+/** Validates an event's data against its schema before it is written; throws E_LOG_RECORD_INVALID. */
+export function validateEvent(event: DarkroomEvent, seq: number): void {
+  if (!isEventType(event.type)) {
+    throw new DarkroomError('E_LOG_TOO_NEW', { seq, type: String(event.type) });
+  }
+  const result = eventSchemas[event.type].safeParse(event.data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new DarkroomError('E_LOG_RECORD_INVALID', {
+      file: '(append)',
+      line: 0,
+      seq,
+      field: ['data', ...(issue?.path ?? [])].join('.'),
+      detail: `${event.type}: ${issue?.message ?? 'invalid'}`,
+    });
+  }
+}
+
+const HASH_KEY = ',"hash":"';
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function corrupt(o: LineOrigin, seq: number | string, detail: string): DarkroomError {
+  return new DarkroomError('E_LOG_CORRUPT', { file: o.file, line: o.line, seq, detail });
+}
+
+function invalid(o: LineOrigin, seq: number | string, field: string, detail: string): DarkroomError {
+  return new DarkroomError('E_LOG_RECORD_INVALID', { file: o.file, line: o.line, seq, field, detail });
+}
+
+/**
+ * Hash of a line as written: the canonical line minus its `"hash"` member. Fast path: the writer
+ * emits canonical lines, whose top-level hash member is the last `,"hash":"` (the keys after it,
+ * inc/prev/seq/term/ts/type, hold no such text). A line that is not canonical (edited by a tool)
+ * falls back to re-serialising the parsed object.
+ */
+function lineHash(text: string, parsed: Record<string, unknown>): string {
+  const at = text.lastIndexOf(HASH_KEY);
+  const claimed = parsed['hash'];
+  if (at > 0 && text.slice(at + HASH_KEY.length, at + HASH_KEY.length + 64) === claimed) {
+    const body = text.slice(0, at) + text.slice(at + HASH_KEY.length + 65);
+    const fast = chainHash(String(parsed['prev']), body);
+    if (fast === claimed) return fast;
+  }
+  const { hash: _hash, ...rest } = parsed;
+  return chainHash(String(parsed['prev']), canonical(rest));
+}
+
+/**
+ * Decodes one line read from disk. Checks, in order: JSON, envelope fields, seq and prev
+ * against what the chain expects, the hash, the event type (E_LOG_TOO_NEW when unknown) and its
+ * data schema. Damage is E_LOG_CORRUPT; a well-formed record breaking its schema is E_LOG_RECORD_INVALID.
+ */
+export function decodeLine(
+  text: string,
+  origin: LineOrigin,
+  expect: { readonly seq: number; readonly prev: string | undefined },
+): LogRecord {
+  if (text.includes('\u0000')) throw corrupt(origin, expect.seq, 'NUL bytes in the line');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(origin, expect.seq, `not JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw corrupt(origin, expect.seq, 'not a JSON object');
+  }
+  const r = parsed as Record<string, unknown>;
+  const seq = r['seq'];
+  if (seq !== expect.seq) {
+    throw corrupt(origin, expect.seq, `expected seq ${expect.seq}, found ${JSON.stringify(seq)}`);
+  }
+  const envelope: [string, (v: unknown) => boolean, string][] = [
+    ['ts', (v) => typeof v === 'string' && v.length > 0, 'an ISO time string'],
+    ['by', (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
+    ['inc', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
+    ['term', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
+    ['type', (v) => typeof v === 'string' && v.length > 0, 'an event type name'],
+    ['prev', (v) => v === '' || (typeof v === 'string' && HEX64.test(v)), "'' or 64 hex digits"],
+    ['hash', (v) => typeof v === 'string' && HEX64.test(v), '64 hex digits'],
+  ];
+  for (const [field, ok, what] of envelope) {
+    if (!ok(r[field]))
+      throw invalid(origin, expect.seq, field, `must be ${what}, found ${JSON.stringify(r[field])}`);
+  }
+  if (!('data' in r) || typeof r['data'] !== 'object' || r['data'] === null) {
+    throw invalid(origin, expect.seq, 'data', 'must be an object');
+  }
+  const known = new Set(['seq', 'ts', 'by', 'inc', 'term', 'type', 'data', 'prev', 'hash']);
+  for (const key of Object.keys(r)) {
+    if (!known.has(key)) throw invalid(origin, expect.seq, key, 'is not an envelope field');
+  }
+  if (expect.prev !== undefined && r['prev'] !== expect.prev) {
+    throw corrupt(
+      origin,
+      expect.seq,
+      `prev ${String(r['prev']).slice(0, 12)}… does not match the hash of seq ${expect.seq - 1}`,
+    );
+  }
+  if (lineHash(text, r) !== r['hash']) {
+    throw corrupt(origin, expect.seq, 'hash mismatch: the record was changed after it was written');
+  }
+  const type = r['type'] as string;
+  if (!isEventType(type)) {
+    throw new DarkroomError('E_LOG_TOO_NEW', { seq: expect.seq, type, file: origin.file, line: origin.line });
+  }
+  const result = eventSchemas[type].safeParse(r['data']);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw invalid(
+      origin,
+      expect.seq,
+      ['data', ...(issue?.path ?? [])].join('.'),
+      `${type}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return r as unknown as LogRecord;
+}
+
+/** The trailer line that marks a batch or segment complete. */
+export interface Trailer {
+  readonly count: number;
+  readonly first: number;
+  readonly last: string;
+}
+
+export function trailerLine(t: Trailer): string {
+  return canonical({ trailer: t });
+}
+
+/** Parses a trailer line, or undefined when the line is not one. */
+export function parseTrailer(text: string): Trailer | undefined {
+  if (!text.startsWith('{"trailer":')) return undefined;
+  try {
+    const t = (JSON.parse(text) as { trailer?: Partial<Trailer> }).trailer;
+    if (
+      t !== undefined &&
+      Number.isInteger(t.count) &&
+      Number.isInteger(t.first) &&
+      typeof t.last === 'string'
+    ) {
+      return { count: t.count!, first: t.first!, last: t.last };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
