@@ -241,6 +241,22 @@ export const catalogue = {
     'folder {dir} is unreachable: {reason}',
     'Check that the folder exists and the drive is mounted.',
   ),
+
+  // --- projections (replay, snapshots, review) ----------------------------------------------
+  E_JOB_REJECTED: spec(
+    'refusal',
+    422,
+    65,
+    'job {jobId} was rejected in review by {by}: {reason}',
+    'Retry the job after adjusting it, or change the channel settings and resubmit the image.',
+  ),
+  E_SNAPSHOT_UNREADABLE: spec(
+    'fault',
+    500,
+    1,
+    'snapshot content is not readable: {detail}',
+    'The snapshot is ignored (an older one or a full replay is used instead); nothing to do unless it repeats.',
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -19,9 +19,12 @@ export interface ChannelView {
   readonly settings: Readonly<Record<string, unknown>>;
   readonly paused: boolean;
   readonly pauseReason?: string;
+  /** Who paused it and when (absent while not paused). */
+  readonly pausedAt?: Stamp;
   /** Set while the coordinator cannot watch the input folder: the reason. */
   readonly standby?: string;
   readonly created: Stamp;
+  /** The write that made the current revision (ChannelCreated or the last ChannelUpdated). */
   readonly updated: Stamp;
 }
 
@@ -42,7 +45,9 @@ export interface JobView {
   readonly state: JobState;
   /** 0 until the first JobAssigned; the attempt of the current (or last) assignment. */
   readonly attempt: number;
-  /** The instance and incarnation holding it while assigned or processing. */
+  /** The instance and incarnation holding it while assigned or processing; after an outcome
+   *  (completed, failed, review, cancelled) the last holder, kept for the record; absent while
+   *  submitted. Only assigned/processing jobs occupy a slot. */
   readonly instanceId?: string;
   readonly inc?: number;
   readonly source: string;
@@ -63,12 +68,29 @@ export interface JobView {
   readonly analysis?: Readonly<Record<string, unknown>>;
   readonly corrections?: Readonly<Record<string, unknown>>;
   readonly verdict?: Readonly<Record<string, unknown>>;
+  /** Preview written for review (JobReviewRequested). */
+  readonly preview?: string;
+  /** The person's decision on a job in review (JobApproved / JobRejected). */
+  readonly review?: ReviewDecision;
+  /** Who cancelled it and why (JobCancelled). */
+  readonly cancelled?: { readonly by: string; readonly reason: string };
+}
+
+export interface ReviewDecision {
+  readonly decision: 'approved' | 'rejected';
+  /** The person, as the event names them. */
+  readonly by: string;
+  readonly reason?: string;
+  readonly at: Stamp;
 }
 
 export interface JobsState {
   readonly all: IMap<string, JobView>;
-  /** Ids of jobs not yet in a final state (submitted, assigned, processing, review), in submission order. */
+  /** Ids of jobs not yet in a final state (submitted, assigned, processing, review), in the order
+   *  they became open (submission order; a retried job goes to the back). */
   readonly open: OrderedSet<string>;
+  /** Channel -> seq of its latest applied JobAssigned: fairness across assignment decisions. */
+  readonly lastAssigned: IMap<string, number>;
 }
 
 export type InstanceStatus = 'started' | 'stopping' | 'stopped' | 'lost';

@@ -1,0 +1,205 @@
+// The jobs projection: every job and its state machine (submitted -> assigned -> processing ->
+// completed | failed | review), releases when an instance's incarnation ends, and the open set
+// the coordinator assigns from. Pure reducer; the replay rules decide beforehand what applies.
+import { Map as IMap, OrderedSet } from 'immutable';
+import { assertNever } from '../assert-never.js';
+import type { JobState } from '../events/event-types.js';
+import type { LogRecord } from '../events/log-record.js';
+import type { JobsState, JobView } from './state.js';
+import { defined, revise, stampOf } from './views.js';
+
+/** States in which a job occupies a slot of its holder. */
+export const heldStates: readonly JobState[] = ['assigned', 'processing'];
+/** States from which no event but JobRetried (failed) moves a job on. */
+export const finalStates: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+
+export function initialJobs(): JobsState {
+  return Object.freeze({
+    all: IMap<string, JobView>(),
+    open: OrderedSet<string>(),
+    lastAssigned: IMap<string, number>(),
+  });
+}
+
+/** True while `job` occupies a slot of `instanceId` incarnation `inc`. */
+export function isHeldBy(job: JobView, instanceId: string, inc: number): boolean {
+  return heldStates.includes(job.state) && job.instanceId === instanceId && job.inc === inc;
+}
+
+/**
+ * Pure: the jobs projection after `record`. Expects the replay rules (apply-record.ts) to have
+ * accepted the record; an event that does not concern jobs returns `jobs` itself.
+ */
+export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
+  switch (record.type) {
+    case 'JobSubmitted': {
+      const d = record.data;
+      const stamp = stampOf(record);
+      const view: JobView = defined({
+        jobId: d.jobId,
+        channel: d.channel,
+        state: 'submitted' as const,
+        attempt: 0,
+        source: d.source,
+        relPath: d.relPath,
+        workDir: d.workDir,
+        file: d.file,
+        bytes: d.bytes,
+        ticket: d.ticket === undefined ? undefined : Object.freeze({ ...d.ticket }),
+        submitted: stamp,
+        updated: stamp,
+        releases: 0,
+      });
+      return revise(jobs, { all: jobs.all.set(d.jobId, view), open: jobs.open.add(d.jobId) });
+    }
+    case 'JobAssigned': {
+      const d = record.data;
+      const next = change(jobs, record, d.jobId, 'assigned', {
+        attempt: d.attempt,
+        instanceId: d.instanceId,
+        inc: d.inc,
+      });
+      const job = jobs.all.get(d.jobId);
+      if (job === undefined) return jobs;
+      return revise(next, { lastAssigned: next.lastAssigned.set(job.channel, record.seq) });
+    }
+    case 'JobStarted':
+      return change(jobs, record, record.data.jobId, 'processing', {});
+    case 'JobCompleted': {
+      const d = record.data;
+      return change(
+        jobs,
+        record,
+        d.jobId,
+        'completed',
+        defined({
+          outcome: d.outcome,
+          outputs: Object.freeze([...d.outputs]),
+          original: d.original,
+          timingsMs: Object.freeze({ ...d.timingsMs }),
+          analysis: d.analysis,
+          corrections: d.corrections,
+          verdict: d.verdict,
+        }),
+      );
+    }
+    case 'JobFailed': {
+      const d = record.data;
+      const error = defined({ code: d.code, message: d.message, badPath: d.badPath });
+      return change(jobs, record, d.jobId, 'failed', { error });
+    }
+    case 'JobReviewRequested': {
+      const d = record.data;
+      return change(jobs, record, d.jobId, 'review', defined({ verdict: d.verdict, preview: d.preview }));
+    }
+    case 'JobApproved': {
+      const review = Object.freeze({
+        decision: 'approved' as const,
+        by: record.data.by,
+        at: stampOf(record),
+      });
+      return change(jobs, record, record.data.jobId, 'completed', { review });
+    }
+    case 'JobRejected': {
+      const d = record.data;
+      const review = Object.freeze({
+        decision: 'rejected' as const,
+        by: d.by,
+        reason: d.reason,
+        at: stampOf(record),
+      });
+      if (d.to === 'cancelled') {
+        const cancelled = Object.freeze({ by: d.by, reason: d.reason });
+        return change(jobs, record, d.jobId, 'cancelled', { review, cancelled });
+      }
+      const error = Object.freeze({
+        code: 'E_JOB_REJECTED',
+        message: `job ${d.jobId} was rejected in review by ${d.by}: ${d.reason}`,
+      });
+      return change(jobs, record, d.jobId, 'failed', { review, error });
+    }
+    case 'JobReleased': {
+      const job = jobs.all.get(record.data.jobId);
+      if (job === undefined) return jobs;
+      return revise(jobs, { all: jobs.all.set(job.jobId, released(job, record)) });
+    }
+    case 'JobRetried':
+      return change(jobs, record, record.data.jobId, 'submitted', {}, [
+        'error',
+        'review',
+        'instanceId',
+        'inc',
+      ]);
+    case 'JobCancelled': {
+      const cancelled = Object.freeze({ by: record.data.by, reason: record.data.reason });
+      return change(jobs, record, record.data.jobId, 'cancelled', { cancelled });
+    }
+    case 'InstanceStarted':
+      // A new incarnation replaces the old one: whatever the old one held goes back.
+      return releaseHeld(jobs, record, record.data.instanceId, (inc) => inc !== record.seq);
+    case 'InstanceStopped':
+    case 'InstanceLost': {
+      const { instanceId, inc } = record.data;
+      return releaseHeld(jobs, record, instanceId, (held) => held === inc);
+    }
+    case 'InstanceStopping':
+    case 'CoordinatorElected':
+    case 'BatchRepaired':
+    case 'OperatorNote':
+    case 'ChannelCreated':
+    case 'ChannelUpdated':
+    case 'ChannelDeleted':
+    case 'ChannelPaused':
+    case 'ChannelResumed':
+    case 'ChannelStandbyEntered':
+    case 'ChannelStandbyLeft':
+    case 'UserAdded':
+    case 'UserChanged':
+    case 'UserRemoved':
+    case 'SettingChanged':
+    case 'FilesPurged':
+      return jobs;
+    default:
+      return assertNever(record, 'event');
+  }
+}
+
+/** Moves one job to `state` with `patch`; keeps `open` in step (final states leave it, reopening joins the back). */
+function change(
+  jobs: JobsState,
+  record: LogRecord,
+  jobId: string,
+  state: JobState,
+  patch: Partial<JobView>,
+  drop: readonly (keyof JobView)[] = [],
+): JobsState {
+  const job = jobs.all.get(jobId);
+  if (job === undefined) return jobs;
+  const next = revise(job, { ...patch, state, updated: stampOf(record) }, drop);
+  const open = finalStates.includes(state) ? jobs.open.delete(jobId) : jobs.open.add(jobId);
+  return revise(jobs, { all: jobs.all.set(jobId, next), open });
+}
+
+function released(job: JobView, record: LogRecord): JobView {
+  return revise(job, { state: 'submitted', releases: job.releases + 1, updated: stampOf(record) }, [
+    'instanceId',
+    'inc',
+  ]);
+}
+
+/** Releases every job `instanceId` holds in an incarnation matching `incMatches`. */
+function releaseHeld(
+  jobs: JobsState,
+  record: LogRecord,
+  instanceId: string,
+  incMatches: (inc: number) => boolean,
+): JobsState {
+  let all = jobs.all;
+  for (const id of jobs.open) {
+    const job = all.get(id);
+    if (job === undefined || !heldStates.includes(job.state) || job.instanceId !== instanceId) continue;
+    if (job.inc === undefined || !incMatches(job.inc)) continue;
+    all = all.set(id, released(job, record));
+  }
+  return all === jobs.all ? jobs : revise(jobs, { all });
+}

@@ -1,0 +1,134 @@
+// Snapshot encoding of the projections: JSON-safe, canonical (maps as arrays sorted by key, the
+// open set in its order), so equal states encode to equal JSON and decode(encode(s)) re-encodes
+// to exactly the same value.
+import { Map as IMap, OrderedSet } from 'immutable';
+import { DarkroomError } from '../errors/darkroom-error.js';
+import { isEventType, type EventType } from '../events/event-types.js';
+import type {
+  ChannelView,
+  CoordinatorView,
+  InstanceView,
+  JobView,
+  ProjectionState,
+  UserView,
+} from './state.js';
+
+export const SNAPSHOT_FORMAT = 'darkroom-projections';
+export const SNAPSHOT_VERSION = 1;
+
+export interface SnapshotJson {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly version: typeof SNAPSHOT_VERSION;
+  readonly meta: { readonly seq: number; readonly hash: string; readonly ignored: [EventType, number][] };
+  readonly config: {
+    readonly channels: ChannelView[];
+    readonly users: UserView[];
+    readonly settings: [string, unknown][];
+  };
+  readonly jobs: {
+    readonly all: JobView[];
+    readonly open: string[];
+    readonly lastAssigned: [string, number][];
+  };
+  readonly cluster: {
+    readonly instances: InstanceView[];
+    readonly term: number;
+    readonly coordinator?: CoordinatorView;
+  };
+}
+
+function byKey<V>(map: IMap<string, V>): [string, V][] {
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Pure: the canonical JSON-safe encoding of `state`. */
+export function encodeSnapshot(state: ProjectionState): SnapshotJson {
+  const { config, jobs, cluster, meta } = state;
+  const values = <V>(map: IMap<string, V>): V[] => byKey(map).map(([, v]) => v);
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    meta: { seq: meta.seq, hash: meta.hash, ignored: byKey(meta.ignored) as [EventType, number][] },
+    config: {
+      channels: values(config.channels),
+      users: values(config.users),
+      settings: byKey(config.settings),
+    },
+    jobs: { all: values(jobs.all), open: [...jobs.open], lastAssigned: byKey(jobs.lastAssigned) },
+    cluster: {
+      instances: values(cluster.instances),
+      term: cluster.term,
+      ...(cluster.coordinator === undefined ? {} : { coordinator: cluster.coordinator }),
+    },
+  };
+}
+
+/** Pure: the state a snapshot encodes. Throws E_SNAPSHOT_UNREADABLE naming the first bad part. */
+export function decodeSnapshot(json: unknown): ProjectionState {
+  const s = json as Partial<SnapshotJson> | null;
+  if (typeof s !== 'object' || s === null) bad('not an object');
+  if (s.format !== SNAPSHOT_FORMAT || s.version !== SNAPSHOT_VERSION) {
+    bad(
+      `format ${String(s.format)} version ${String(s.version)}, expected ${SNAPSHOT_FORMAT} ${SNAPSHOT_VERSION}`,
+    );
+  }
+  const { meta, config, jobs, cluster } = s;
+  if (meta === undefined || config === undefined || jobs === undefined || cluster === undefined) {
+    bad('meta, config, jobs or cluster is missing');
+  }
+  if (typeof meta.seq !== 'number' || typeof meta.hash !== 'string') bad('meta.seq or meta.hash');
+  if (typeof cluster.term !== 'number') bad('cluster.term');
+  for (const [type] of list(meta.ignored, 'meta.ignored')) {
+    if (typeof type !== 'string' || !isEventType(type))
+      bad(`meta.ignored names unknown event type ${String(type)}`);
+  }
+  const open = list(jobs.open, 'jobs.open');
+  const all = keyed(jobs.all, 'jobs.all', 'jobId');
+  for (const id of open) if (!all.has(id)) bad(`jobs.open names job ${id} that jobs.all lacks`);
+  return Object.freeze({
+    config: Object.freeze({
+      channels: keyed(config.channels, 'config.channels', 'name'),
+      users: keyed(config.users, 'config.users', 'user'),
+      settings: IMap(list(config.settings, 'config.settings')),
+    }),
+    jobs: Object.freeze({
+      all,
+      open: OrderedSet(open),
+      lastAssigned: IMap(list(jobs.lastAssigned, 'jobs.lastAssigned')),
+    }),
+    cluster: Object.freeze({
+      instances: keyed(cluster.instances, 'cluster.instances', 'instanceId'),
+      term: cluster.term,
+      ...(cluster.coordinator === undefined ? {} : { coordinator: deepFreeze(cluster.coordinator) }),
+    }),
+    meta: Object.freeze({ seq: meta.seq, hash: meta.hash, ignored: IMap(meta.ignored) }),
+  });
+}
+
+function bad(detail: string): never {
+  throw new DarkroomError('E_SNAPSHOT_UNREADABLE', { detail });
+}
+
+function list<T>(value: T[] | undefined, where: string): T[] {
+  if (!Array.isArray(value)) bad(`${where} is not a list`);
+  return value;
+}
+
+/** An immutable Map of frozen views from a list, keyed by each view's `key` field. */
+function keyed<V extends object>(values: V[] | undefined, where: string, key: keyof V): IMap<string, V> {
+  return IMap<string, V>().withMutations((map) => {
+    for (const v of list(values, where)) {
+      const k = typeof v === 'object' && v !== null ? v[key] : undefined;
+      if (typeof k !== 'string') bad(`${where} has an entry without a ${String(key)}`);
+      map.set(k, deepFreeze(v));
+    }
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
