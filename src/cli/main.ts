@@ -3,8 +3,9 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext, RegisterGroup } from './cli-context.js';
 import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf-commands.js';
+import { registerLogCommands } from './log-commands.js';
 
-const groups: RegisterGroup[] = [registerConfCommands];
+const groups: RegisterGroup[] = [registerConfCommands, registerLogCommands];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   let exit = 0;

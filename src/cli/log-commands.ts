@@ -1,0 +1,291 @@
+// `darkroom log verify|tail|show|stats|note|pack|snapshot`: audit tools over the shared event log.
+// Every command takes --shared DIR or --conf FILE; human output by default, --json for scripts.
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { DarkroomError } from '../errors/darkroom-error.js';
+import { EventLog } from '../events/event-log.js';
+import { LogCursor, type ReadEntry } from '../events/log-cursor.js';
+import type { LogRecord } from '../events/log-record.js';
+import { readRecords, verifyLog } from '../events/log-reader.js';
+import { fileStarts, logStats } from '../events/log-stats.js';
+import { packLog } from '../events/segment-pack.js';
+import { createLogger } from '../logger.js';
+import { darkroomProjector } from '../projections/projector.js';
+import { action, type CliContext } from './cli-context.js';
+import { resolveSharedDrive, withSharedDirOptions, type SharedDirOptions } from './shared-dir-option.js';
+
+interface JsonOption {
+  json?: boolean;
+}
+
+interface TailOptions extends SharedDirOptions, JsonOption {
+  follow?: boolean;
+  type?: string;
+  job?: string;
+  lines: string;
+  pollMs: string;
+}
+
+interface ShowOptions extends SharedDirOptions, JsonOption {
+  from: string;
+  to?: string;
+}
+
+interface NoteOptions extends SharedDirOptions, JsonOption {
+  author?: string;
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new DarkroomError('E_USAGE', { detail: `${name} must be a whole number, got "${value}"` });
+  return n;
+}
+
+/** One line per record: seq, time, writer, type and the data (cut at 160 characters). */
+export function formatRecord(r: LogRecord): string {
+  const data = JSON.stringify(r.data);
+  const shown = data.length > 160 ? `${data.slice(0, 157)}...` : data;
+  return `${String(r.seq).padStart(8)}  ${r.ts}  ${r.by}${r.inc > 0 ? `#${r.inc}` : ''}  t${r.term}  ${r.type}  ${shown}`;
+}
+
+function matches(r: LogRecord, opts: TailOptions): boolean {
+  if (opts.type !== undefined && r.type !== opts.type) return false;
+  if (opts.job !== undefined && (r.data as { jobId?: unknown }).jobId !== opts.job) return false;
+  return true;
+}
+
+function currentUser(): string {
+  return process.env['USER'] ?? process.env['USERNAME'] ?? userInfo().username;
+}
+
+/** Registers SIGINT/SIGTERM handlers for `tail -f`; returns their undo. */
+function onStopSignals(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+async function openForCli(
+  opts: SharedDirOptions,
+  by: string,
+): Promise<EventLog<ReturnType<typeof darkroomProjector.initial>>> {
+  const drive = await resolveSharedDrive(opts);
+  return EventLog.open({
+    sharedDir: drive.sharedDir,
+    writer: { by, inc: 0 },
+    projector: darkroomProjector,
+    logger: createLogger({ level: 'warn', pretty: false }),
+    snapshotEvery: 0,
+    ...(drive.lock ? { lock: drive.lock } : {}),
+  });
+}
+
+export function registerLogCommands(program: Command, ctx: CliContext): void {
+  const log = program.command('log').description('the shared event log: audit, verify, maintain');
+  const print = (json: boolean | undefined, r: LogRecord): void =>
+    ctx.out(json ? JSON.stringify(r) : formatRecord(r));
+
+  withSharedDirOptions(log.command('verify'))
+    .description(
+      'check seq contiguity, the hash chain, every record schema, terms and elections; exit 1 on a break',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(ctx, async (opts: SharedDirOptions & JsonOption) => {
+        const { sharedDir } = await resolveSharedDrive(opts);
+        let lastReport = performance.now();
+        const result = await verifyLog(sharedDir, {
+          onProgress: (p) => {
+            if (performance.now() - lastReport < 1000) return;
+            lastReport = performance.now();
+            ctx.err(`verify: up to seq ${p.seq} (${(p.bytes / 1e6).toFixed(1)} MB) ...`);
+          },
+        });
+        if (opts.json) ctx.out(JSON.stringify(result));
+        else if (result.ok) {
+          ctx.out(`log OK: seq 1..${result.lastSeq} contiguous, hash chain verified, every record valid`);
+          if (result.incomplete) {
+            ctx.out(
+              `note: ${result.incomplete.file} at the tip has no trailer yet (being written, or torn: the next append repairs it)`,
+            );
+          }
+        } else {
+          const e = result.error!;
+          ctx.err(`log BROKEN at seq ${e.seq}: ${e.file} line ${e.line}: ${e.detail}`);
+          ctx.err(
+            `  last good seq ${result.lastSeq}; do not edit the log — restore that file from backup or ask support`,
+          );
+        }
+        return result.ok ? 0 : 1;
+      }),
+    );
+
+  withSharedDirOptions(log.command('tail'))
+    .description('print the last records (and follow with -f)')
+    .option('-f, --follow', 'keep printing new records until Ctrl-C')
+    .option('--type <type>', 'only records of this event type')
+    .option('--job <id>', 'only records about this job')
+    .option('-n, --lines <n>', 'how many records to print first', '20')
+    .option('--poll-ms <ms>', 'how often -f looks for new batches', '500')
+    .option('--json', 'one JSON record per line')
+    .action(
+      action(ctx, async (opts: TailOptions) => {
+        const { sharedDir } = await resolveSharedDrive(opts);
+        const want = positiveInt('--lines', opts.lines);
+        const filtered = opts.type !== undefined || opts.job !== undefined;
+        const starts = await fileStarts(sharedDir);
+        // Unfiltered: start a few files from the end; filtered: the whole log must be read.
+        let from = 1;
+        if (!filtered && starts.length > 0) {
+          const lastStart = starts[starts.length - 1]!;
+          from = starts.filter((s) => s <= Math.max(1, lastStart - want)).pop() ?? 1;
+        }
+        const shown: ReadEntry[] = [];
+        let next = from;
+        let prev: string | undefined;
+        for await (const e of readRecords(sharedDir, { from })) {
+          next = e.record.seq + 1;
+          prev = e.record.hash;
+          if (!matches(e.record, opts)) continue;
+          shown.push(e);
+          if (shown.length > want) shown.shift();
+        }
+        for (const e of shown) print(opts.json, e.record);
+        if (!opts.follow) return 0;
+        const cursor = new LogCursor(join(sharedDir, 'log'), next, prev);
+        const pollMs = positiveInt('--poll-ms', opts.pollMs);
+        let stop: () => void = () => undefined;
+        const stopped = new Promise<void>((r) => (stop = r));
+        const undo = onStopSignals(() => stop());
+        try {
+          for (;;) {
+            await cursor.refreshSegments();
+            for (;;) {
+              const step = await cursor.readNext();
+              if (step.kind !== 'records') break;
+              for (const e of step.entries) if (matches(e.record, opts)) print(opts.json, e.record);
+            }
+            let timer: NodeJS.Timeout | undefined;
+            const tick = new Promise<'tick'>((r) => (timer = setTimeout(() => r('tick'), pollMs)));
+            const why = await Promise.race([tick, stopped.then(() => 'stop' as const)]);
+            clearTimeout(timer);
+            if (why === 'stop') return 0;
+          }
+        } finally {
+          undo();
+        }
+      }),
+    );
+
+  withSharedDirOptions(log.command('show'))
+    .description('print records from seq N (to seq M)')
+    .requiredOption('--from <n>', 'first seq')
+    .option('--to <m>', 'last seq (default: the tip)')
+    .option('--json', 'one JSON record per line')
+    .action(
+      action(ctx, async (opts: ShowOptions) => {
+        const { sharedDir } = await resolveSharedDrive(opts);
+        const from = positiveInt('--from', opts.from);
+        const to = opts.to === undefined ? undefined : positiveInt('--to', opts.to);
+        let n = 0;
+        for await (const e of readRecords(sharedDir, { from, ...(to !== undefined ? { to } : {}) })) {
+          print(opts.json, e.record);
+          n++;
+        }
+        if (n === 0 && !opts.json)
+          ctx.err(`no records from seq ${from}${to !== undefined ? ` to ${to}` : ''}`);
+        return 0;
+      }),
+    );
+
+  withSharedDirOptions(log.command('stats'))
+    .description('events by type, batch and segment files, bytes, last seq, snapshots')
+    .option('--json', 'print as JSON')
+    .action(
+      action(ctx, async (opts: SharedDirOptions & JsonOption) => {
+        const { sharedDir } = await resolveSharedDrive(opts);
+        const s = await logStats(sharedDir);
+        if (opts.json) {
+          ctx.out(JSON.stringify(s));
+          return 0;
+        }
+        ctx.out(`last seq   ${s.lastSeq}`);
+        ctx.out(
+          `files      ${s.batches} batches, ${s.segments} segments, ${(s.bytes / 1e6).toFixed(2)} MB of records`,
+        );
+        if (s.incomplete) ctx.out(`tip        ${s.incomplete} has no trailer yet (being written, or torn)`);
+        if (s.torn > 0) ctx.out(`torn       ${s.torn} torn batches moved aside (log/torn/)`);
+        ctx.out(
+          `snapshots  ${s.snapshots.length === 0 ? 'none' : s.snapshots.map((x) => `seq ${x.seq} term ${x.term}`).join(', ')}`,
+        );
+        ctx.out('events by type:');
+        for (const [type, n] of Object.entries(s.byType).sort((a, b) => b[1] - a[1]))
+          ctx.out(`  ${type.padEnd(24)} ${n}`);
+        return 0;
+      }),
+    );
+
+  withSharedDirOptions(log.command('note'))
+    .description('append an operator note (who, text) to the log')
+    .argument('<text>', 'the note')
+    .option('--author <name>', 'who writes it (default: $USER)')
+    .option('--json', 'print the written record as JSON')
+    .action(
+      action(ctx, async (text: string, opts: NoteOptions) => {
+        const author = opts.author ?? currentUser();
+        const log = await openForCli(opts, `cli:${author}`);
+        try {
+          const [record] = await log.append([{ type: 'OperatorNote', data: { author, text } }]);
+          if (opts.json) ctx.out(JSON.stringify(record));
+          else ctx.out(`note written at seq ${record!.seq}`);
+        } finally {
+          await log.stop();
+        }
+        return 0;
+      }),
+    );
+
+  withSharedDirOptions(log.command('pack'))
+    .description('pack complete batch files into segment files (the last batch stays)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(ctx, async (opts: SharedDirOptions & JsonOption) => {
+        const { sharedDir } = await resolveSharedDrive(opts);
+        const r = await packLog(sharedDir);
+        if (opts.json) ctx.out(JSON.stringify(r));
+        else if (r.segments.length === 0) ctx.out('nothing to pack');
+        else
+          ctx.out(
+            `packed ${r.records} records into ${r.segments.join(', ')}; ${r.batchesRemoved} batch files removed`,
+          );
+        return 0;
+      }),
+    );
+
+  withSharedDirOptions(log.command('snapshot'))
+    .description('write a snapshot of the projections at the current tip')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(ctx, async (opts: SharedDirOptions & JsonOption) => {
+        const log = await openForCli(opts, `cli:${currentUser()}`);
+        try {
+          const file = await log.writeSnapshot();
+          if (opts.json) ctx.out(JSON.stringify({ file: file ?? null, seq: log.seq }));
+          else
+            ctx.out(
+              file === undefined
+                ? 'the log is empty: no snapshot'
+                : `snapshot ${file} written (seq ${log.seq})`,
+            );
+        } finally {
+          await log.stop();
+        }
+        return 0;
+      }),
+    );
+}
