@@ -67,11 +67,12 @@ export async function writeBatchFile(logDir: string, bytes: Buffer, first: numbe
   crashAt('before-create');
   const fh = await open(path, 'wx');
   try {
+    let done = 0;
     if (crashArmed('mid-write')) {
-      await fh.write(bytes, 0, Math.max(1, Math.floor(bytes.length / 2)));
+      done = (await fh.write(bytes, 0, Math.max(1, Math.floor(bytes.length / 2)))).bytesWritten;
       crashAt('mid-write');
     }
-    await fh.writeFile(bytes);
+    while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten;
     crashAt('before-fsync');
     await fh.sync();
   } finally {

@@ -10,7 +10,7 @@ import { acquireAppendLock, DEFAULT_STALE_MS, type HeldLock } from './append-loc
 import { batchName, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
 import { describeCondition, type Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
-import { LogCursor, listSegments, type ReadEntry } from './log-cursor.js';
+import { LogCursor, fileAfter, listSegments, type ReadEntry } from './log-cursor.js';
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
 import { sealRecord, validateEvent } from './record-codec.js';
@@ -156,6 +156,15 @@ export class EventLog<S> {
       }
     }
     await this.readTail(false);
+    const after = await fileAfter(this.logDir, this.cursor.next);
+    if (after !== undefined) {
+      throw new DarkroomError('E_LOG_CORRUPT', {
+        file: after,
+        line: 0,
+        seq: this.cursor.next,
+        detail: `seq ${this.cursor.next} is missing or incomplete, but ${after} exists after it`,
+      });
+    }
     this.appliedSinceSnapshot = 0;
   }
 

@@ -56,6 +56,19 @@ export async function listSegments(logDir: string): Promise<SegmentRef[]> {
   return out.sort((a, b) => a.first - b.first || b.last - a.last);
 }
 
+/**
+ * A batch or segment starting after `seq` (the log's apparent end), or undefined. Such a file
+ * means a gap: the log does not end at `seq`, something in between is missing. Uses readdir, so
+ * it is for opening and verifying, not for every poll.
+ */
+export async function fileAfter(logDir: string, seq: number): Promise<string | undefined> {
+  for (const n of await readdir(logDir).catch(() => [] as string[])) {
+    const first = parseBatchName(n);
+    if (first !== undefined && first > seq) return n;
+  }
+  return (await listSegments(logDir)).find((s) => s.first > seq)?.name;
+}
+
 export class LogCursor {
   /** The next seq to read. */
   next: number;

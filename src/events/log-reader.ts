@@ -2,7 +2,7 @@
 // verification (contiguity, hash chain, schemas, terms, one CoordinatorElected per term).
 import { join } from 'node:path';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
-import { LogCursor, type ReadEntry } from './log-cursor.js';
+import { LogCursor, fileAfter, type ReadEntry } from './log-cursor.js';
 
 export interface ReadOptions {
   readonly from?: number;
@@ -65,9 +65,19 @@ export async function verifyLog(
     await cursor.refreshSegments();
     for (;;) {
       const step = await cursor.readNext();
-      if (step.kind === 'end') return { ok: true, lastSeq };
-      if (step.kind === 'incomplete')
+      if (step.kind !== 'records') {
+        const after = await fileAfter(join(sharedDir, 'log'), lastSeq + 1);
+        if (after !== undefined) {
+          const detail = `seq ${lastSeq + 1} is missing or incomplete, but ${after} exists after it`;
+          return {
+            ok: false,
+            lastSeq,
+            error: { seq: lastSeq + 1, file: after, line: 0, detail, code: 'E_LOG_CORRUPT' },
+          };
+        }
+        if (step.kind === 'end') return { ok: true, lastSeq };
         return { ok: true, lastSeq, incomplete: { file: step.file, lines: step.lines } };
+      }
       bytes += step.bytes;
       for (const { record: r, file, line } of step.entries) {
         const fail = (detail: string): VerifyResult => ({

@@ -1,0 +1,150 @@
+// `darkroom log ...` run in-process through main() with captured output, on a temp shared drive.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'darkroom-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'darkroom', ...args], {
+    out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`),
+  });
+  return { code, out, err };
+}
+
+describe('darkroom log', () => {
+  it('note appends an OperatorNote with the author; show, tail and stats list it', async () => {
+    expect(
+      await run('log', 'note', 'disk swapped in press2', '--author', 'ann', '--shared', dir),
+    ).toMatchObject({
+      code: 0,
+      out: 'note written at seq 1\n',
+    });
+    await run('log', 'note', 'second', '--author', 'bob', '--shared', dir);
+    const shown = await run('log', 'show', '--from', '2', '--json', '--shared', dir);
+    expect(JSON.parse(shown.out)).toMatchObject({
+      seq: 2,
+      by: 'cli:bob',
+      type: 'OperatorNote',
+      data: { author: 'bob', text: 'second' },
+    });
+    const tail = await run('log', 'tail', '-n', '1', '--shared', dir);
+    expect(tail.out.trim().split('\n')).toHaveLength(1);
+    expect(tail.out).toContain('second');
+    const typed = await run('log', 'tail', '--type', 'OperatorNote', '--json', '--shared', dir);
+    expect(
+      typed.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([1, 2]);
+    const stats = await run('log', 'stats', '--json', '--shared', dir);
+    expect(JSON.parse(stats.out)).toMatchObject({
+      lastSeq: 2,
+      events: 2,
+      byType: { OperatorNote: 2 },
+      batches: 2,
+      segments: 0,
+    });
+  });
+
+  it('tail --job keeps only records about that job', async () => {
+    const { EventLog } = await import('../../src/events/event-log.js');
+    const { darkroomProjector } = await import('../../src/projections/projector.js');
+    const log = await EventLog.open({
+      sharedDir: dir,
+      writer: { by: 'p', inc: 0 },
+      projector: darkroomProjector,
+      snapshotEvery: 0,
+    });
+    const job = (jobId: string) =>
+      ({
+        type: 'JobSubmitted',
+        data: {
+          jobId,
+          channel: 'news',
+          source: 's',
+          relPath: 'a.jpg',
+          workDir: `work/${jobId}`,
+          file: 'a.jpg',
+          bytes: 1,
+          submittedBy: 'p',
+        },
+      }) as const;
+    await log.append([job('j1'), job('j2'), job('j1b')]);
+    await log.stop();
+    const r = await run('log', 'tail', '--job', 'j2', '--json', '--shared', dir);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([2]);
+  });
+
+  it('verify passes on a sound log and exits 1 naming the seq, file and line of one changed byte', async () => {
+    for (const t of ['one', 'two', 'three']) await run('log', 'note', t, '--author', 'ann', '--shared', dir);
+    expect(await run('log', 'verify', '--shared', dir)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('seq 1..3'),
+    });
+    const file = join(dir, 'log', 'b000000000002.jsonl');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"two"', '"twO"'));
+    const bad = await run('log', 'verify', '--shared', dir);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('log BROKEN at seq 2: b000000000002.jsonl line 1');
+  });
+
+  it('pack and snapshot are operator triggers; the log reads the same afterwards', async () => {
+    for (const t of ['one', 'two', 'three']) await run('log', 'note', t, '--author', 'ann', '--shared', dir);
+    expect((await run('log', 'pack', '--shared', dir)).out).toContain('packed 2 records');
+    expect((await run('log', 'snapshot', '--shared', dir)).out).toMatch(
+      /snapshot 000000000003-t0-[0-9a-f]{64}\.json written/,
+    );
+    const stats = JSON.parse((await run('log', 'stats', '--json', '--shared', dir)).out) as {
+      lastSeq: number;
+      segments: number;
+      snapshots: unknown[];
+    };
+    expect(stats).toMatchObject({
+      lastSeq: 3,
+      segments: 1,
+      snapshots: [expect.objectContaining({ seq: 3 })],
+    });
+    expect((await run('log', 'verify', '--shared', dir)).code).toBe(0);
+  });
+
+  it('takes the shared drive from --conf, and asks for one when neither is given', async () => {
+    const conf = join(dir, 'ClaroServers.conf');
+    const init = await run(
+      'conf',
+      'init',
+      '--out',
+      conf,
+      '--shared',
+      join(dir, 'drive'),
+      '--server',
+      'press1@localhost:7900:7901',
+    );
+    expect(init.code, init.err).toBe(0);
+    expect((await run('log', 'note', 'via conf', '--author', 'ann', '--conf', conf)).code).toBe(0);
+    expect((await run('log', 'show', '--from', '1', '--shared', join(dir, 'drive'))).out).toContain(
+      'via conf',
+    );
+    expect(await run('log', 'stats')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--shared DIR or --conf FILE'),
+    });
+  });
+});
