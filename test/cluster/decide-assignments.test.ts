@@ -1,0 +1,217 @@
+// decideAssignments: submitted jobs to live instances with free slots, by priority, fairly.
+import { describe, expect, it } from 'vitest';
+import { decideAssignments } from '../../src/cluster/decide-assignments.js';
+import type { ProjectionState } from '../../src/projections/state.js';
+import { cli, given, type Scenario, type Writer } from '../projections/scenario.js';
+
+const coord = (s: Scenario, w: Writer) => ({ instanceId: w.by, inc: w.inc, term: s.state.cluster.term });
+
+/** Who got what: "jobId->instanceId" in event order. */
+function assigned(state: ProjectionState, w: Writer): string[] {
+  const d = decideAssignments(state, { instanceId: w.by, inc: w.inc, term: state.cluster.term });
+  return d.events.map((e) => `${e.data.jobId}->${e.data.instanceId}`);
+}
+
+function cluster(s: Scenario, slots = 2): { a: Writer; b: Writer } {
+  const a = s.start('a', slots);
+  const b = s.start('b', slots);
+  s.elect(a);
+  return { a, b };
+}
+
+describe('decideAssignments: slots', () => {
+  it('fills free slots, roomiest instance first, with conditions for exactly the facts read', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s));
+      s.channel('press');
+      for (const id of ['j1', 'j2', 'j3', 'j4', 'j5']) s.submit(id, 'press');
+    });
+    const d = decideAssignments(s.state, coord(s, a));
+    expect(d.events).toEqual([
+      { type: 'JobAssigned', data: { jobId: 'j1', instanceId: 'a', inc: 1, attempt: 1 } },
+      { type: 'JobAssigned', data: { jobId: 'j2', instanceId: 'b', inc: 2, attempt: 1 } },
+      { type: 'JobAssigned', data: { jobId: 'j3', instanceId: 'a', inc: 1, attempt: 1 } },
+      { type: 'JobAssigned', data: { jobId: 'j4', instanceId: 'b', inc: 2, attempt: 1 } },
+    ]);
+    expect(d.conditions).toEqual([
+      { kind: 'coordinator', instanceId: 'a', inc: 1, term: 1 },
+      ...['j1', 'j2', 'j3', 'j4'].map((jobId) => ({
+        kind: 'jobState',
+        jobId,
+        states: ['submitted'],
+        attempt: 0,
+      })),
+      { kind: 'incarnation', instanceId: 'a', inc: 1 },
+      { kind: 'incarnation', instanceId: 'b', inc: 2 },
+    ]);
+  });
+
+  it('once appended, all apply, and the next decision assigns nothing until a slot frees', () => {
+    let a!: Writer;
+    let b!: Writer;
+    const s = given((s) => {
+      ({ a, b } = cluster(s));
+      s.channel('press');
+      for (const id of ['j1', 'j2', 'j3', 'j4', 'j5']) s.submit(id, 'press');
+    });
+    const d = decideAssignments(s.state, coord(s, a));
+    expect(s.append(a, d.events, d.conditions)).toBeUndefined();
+    expect(s.state.meta.ignored.size).toBe(0);
+    expect(decideAssignments(s.state, coord(s, a)).events).toEqual([]);
+    s.started(b, 'j2');
+    expect(decideAssignments(s.state, coord(s, a)).events).toEqual([]);
+    s.completed(b, 'j2');
+    expect(assigned(s.state, a)).toEqual(['j5->b']);
+  });
+
+  it('a decision whose job moved on meanwhile is refused as a whole', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s));
+      s.channel('press');
+      s.submit('j1', 'press');
+      s.submit('j2', 'press');
+    });
+    const d = decideAssignments(s.state, coord(s, a));
+    s.write(cli, { type: 'JobCancelled', data: { jobId: 'j2', by: 'ann', reason: 'oops' } });
+    expect(s.append(a, d.events, d.conditions)?.condition).toEqual({
+      kind: 'jobState',
+      jobId: 'j2',
+      states: ['submitted'],
+      attempt: 0,
+    });
+    expect(s.state.jobs.all.get('j1')?.state).toBe('submitted');
+  });
+
+  it('a released job is offered again at its next attempt', () => {
+    let a!: Writer;
+    let b!: Writer;
+    const s = given((s) => {
+      ({ a, b } = cluster(s, 1));
+      s.channel('press');
+      s.submit('j1', 'press');
+      s.assign(a, 'j1', b);
+      s.released(b, 'j1');
+    });
+    const d = decideAssignments(s.state, coord(s, a));
+    expect(d.events[0]?.data).toMatchObject({ jobId: 'j1', attempt: 2 });
+    expect(d.conditions).toContainEqual({ kind: 'jobState', jobId: 'j1', states: ['submitted'], attempt: 1 });
+  });
+});
+
+describe('decideAssignments: who gets nothing', () => {
+  it('stopping, stopped and lost instances get nothing', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s, 1));
+      const c = s.start('c', 4);
+      const d = s.start('d', 4);
+      const e = s.start('e', 4);
+      s.write(c, { type: 'InstanceStopping', data: { instanceId: 'c', inc: c.inc, reason: 'SIGTERM' } });
+      s.write(d, { type: 'InstanceStopped', data: { instanceId: 'd', inc: d.inc } });
+      s.write(a, { type: 'InstanceLost', data: { instanceId: 'e', inc: e.inc, reason: 'silent' } });
+      s.channel('press');
+      for (const id of ['j1', 'j2', 'j3', 'j4']) s.submit(id, 'press');
+    });
+    expect(assigned(s.state, a)).toEqual(['j1->a', 'j2->b']);
+  });
+
+  it('jobs of paused or deleted channels wait; standby channels are served', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s, 4));
+      s.channel('paused');
+      s.channel('gone');
+      s.channel('standby');
+      s.submit('p1', 'paused');
+      s.submit('g1', 'gone');
+      s.submit('s1', 'standby');
+      s.write(cli, { type: 'ChannelPaused', data: { channel: 'paused', reason: 'x' } });
+      s.write(cli, { type: 'ChannelDeleted', data: { channel: 'gone', revision: 1 } });
+      s.write(a, { type: 'ChannelStandbyEntered', data: { channel: 'standby', reason: 'ENOENT' } });
+    });
+    expect(assigned(s.state, a)).toEqual(['s1->a']);
+  });
+
+  it('nothing for an instance that is not the acting coordinator of the term', () => {
+    let a!: Writer;
+    let b!: Writer;
+    const s = given((s) => {
+      ({ a, b } = cluster(s));
+      s.channel('press');
+      s.submit('j1', 'press');
+    });
+    expect(decideAssignments(s.state, coord(s, b))).toEqual({ events: [], conditions: [] });
+    expect(decideAssignments(s.state, { instanceId: 'a', inc: a.inc, term: 0 }).events).toEqual([]);
+    s.write(a, { type: 'InstanceStopping', data: { instanceId: 'a', inc: a.inc, reason: 'SIGTERM' } });
+    expect(decideAssignments(s.state, coord(s, a)).events).toEqual([]);
+  });
+});
+
+describe('decideAssignments: priority and fairness', () => {
+  it('a higher-priority channel goes first even when its jobs came later', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s, 1));
+      s.channel('bulk', { priority: 10 });
+      s.channel('news', { priority: 90 });
+      s.channel('plain');
+      s.submit('b1', 'bulk');
+      s.submit('p1', 'plain');
+      s.submit('n1', 'news');
+      s.submit('n2', 'news');
+    });
+    expect(assigned(s.state, a)).toEqual(['n1->a', 'n2->b']);
+  });
+
+  it('lower priorities get what is left, in priority order', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s, 2));
+      s.channel('bulk', { priority: 10 });
+      s.channel('news', { priority: 90 });
+      s.channel('plain', { priority: 'high' }); // not a number: the default 50
+      s.submit('b1', 'bulk');
+      s.submit('p1', 'plain');
+      s.submit('n1', 'news');
+    });
+    expect(assigned(s.state, a)).toEqual(['n1->a', 'p1->b', 'b1->a']);
+  });
+
+  it('channels of equal priority take turns within one decision', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s, 3));
+      s.channel('big');
+      s.channel('small');
+      for (let i = 1; i <= 8; i++) s.submit(`b${i}`, 'big');
+      s.submit('s1', 'small');
+      s.submit('s2', 'small');
+    });
+    expect(assigned(s.state, a).map((x) => x.split('->')[0])).toEqual(['b1', 's1', 'b2', 's2', 'b3', 'b4']);
+  });
+
+  it('across decisions, the channel served least recently goes first', () => {
+    let a!: Writer;
+    let b!: Writer;
+    const s = given((s) => {
+      ({ a, b } = cluster(s, 1));
+      s.channel('x');
+      s.channel('y');
+      s.channel('z');
+      for (const ch of ['x', 'y', 'z']) for (let i = 1; i <= 3; i++) s.submit(`${ch}${i}`, ch);
+    });
+    const served: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const d = decideAssignments(s.state, coord(s, a));
+      expect(s.append(a, d.events, d.conditions)).toBeUndefined();
+      for (const e of d.events) {
+        served.push(e.data.jobId);
+        const w = e.data.instanceId === 'a' ? a : b;
+        s.completed(w, e.data.jobId);
+      }
+    }
+    expect(served).toEqual(['x1', 'y1', 'z1', 'x2', 'y2', 'z2', 'x3', 'y3', 'z3']);
+  });
+});
