@@ -4,6 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
+import { parsePipelineSettings } from '../imaging/pipeline-settings.js';
 import {
   defaultXmlLimits,
   parseSafeXml,
@@ -63,10 +64,11 @@ export type JobTicket = z.infer<typeof jobTicketSchema> & { readonly file: strin
 
 export interface TicketOptions extends SafeXmlLimits {
   /**
-   * Checks the overrides against the pipeline settings (e.g. a partial parsePipelineSettings);
-   * throws E_SETTINGS_INVALID with `field` (`a.b.c`) — reported as a ticket error at that element.
+   * Checks the overrides; throws E_SETTINGS_INVALID with `field` (`a.b.c`), reported as a ticket
+   * error at that element. Default: parsePipelineSettings (every pipeline setting has a default,
+   * so a partial validates on its own). `false` skips the check.
    */
-  readonly validateOverrides?: (overrides: Record<string, unknown>) => void;
+  readonly validateOverrides?: ((overrides: Record<string, unknown>) => void) | false;
 }
 
 const rootName = 'jobTicket';
@@ -168,9 +170,10 @@ export function parseJobTicket(text: string, file: string, options: TicketOption
     const line = lines.get(key) ?? lines.get(String(issue.path[0] ?? '')) ?? root.line;
     throw fail(issue.message, line, elementPath(key));
   }
-  if (options.validateOverrides) {
+  const validate = options.validateOverrides ?? validatePipelineOverrides;
+  if (validate !== false) {
     try {
-      options.validateOverrides(parsed.data.overrides);
+      validate(parsed.data.overrides);
     } catch (err) {
       if (!isDarkroomError(err, 'E_SETTINGS_INVALID')) throw err;
       const field = String(err.fields['field'] ?? '').replace(/\//g, '.');
@@ -183,6 +186,11 @@ export function parseJobTicket(text: string, file: string, options: TicketOption
     }
   }
   return deepFreeze({ ...parsed.data, file });
+}
+
+/** The overrides as a partial of the pipeline settings (unknown fields, bad values refused). */
+export function validatePipelineOverrides(overrides: Record<string, unknown>): void {
+  parsePipelineSettings(overrides);
 }
 
 function elementPath(key: string): string {

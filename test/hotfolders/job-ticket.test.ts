@@ -23,14 +23,15 @@ const good = `<?xml version="1.0" encoding="UTF-8"?>
     <keyword>derby</keyword>
   </iptc>
   <settings>
-    <resize width="2000" height="1500" fit="cover"/>
-    <enhance>
-      <colourCast enabled="true" strength="0.8"/>
+    <geometry width="2000" height="1500" fit="cover"/>
+    <enhancement>
+      <cast enabled="true" strength="0.8"/>
       <sharpen enabled="false"/>
-    </enhance>
-    <output format="jpeg" quality="85">
-      <profile>cmyk</profile>
-    </output>
+    </enhancement>
+    <colour space="cmyk">
+      <cmykProfile>builtin</cmykProfile>
+    </colour>
+    <output format="jpeg" jpegQuality="85"/>
   </settings>
 </jobTicket>
 `;
@@ -64,9 +65,10 @@ describe('parseJobTicket on a good ticket', () => {
         keywords: ['football', 'derby'],
       },
       overrides: {
-        resize: { width: 2000, height: 1500, fit: 'cover' },
-        enhance: { colourCast: { enabled: true, strength: 0.8 }, sharpen: { enabled: false } },
-        output: { format: 'jpeg', quality: 85, profile: 'cmyk' },
+        geometry: { width: 2000, height: 1500, fit: 'cover' },
+        enhancement: { cast: { enabled: true, strength: 0.8 }, sharpen: { enabled: false } },
+        colour: { space: 'cmyk', cmykProfile: 'builtin' },
+        output: { format: 'jpeg', jpegQuality: 85 },
       },
     });
     expect(Object.isFrozen(t.overrides)).toBe(true);
@@ -151,22 +153,30 @@ describe('parseJobTicket refuses', () => {
     );
   });
 
-  it('settings the validator refuses, at the element that holds them', () => {
-    const validateOverrides = (o: Record<string, unknown>) => {
-      const q = (o['output'] as { quality?: number } | undefined)?.quality;
-      if (q !== undefined && q > 100) {
-        throw new DarkroomError('E_SETTINGS_INVALID', {
-          field: 'output.quality',
-          detail: 'must be at most 100',
-        });
-      }
-    };
+  it('settings the pipeline refuses, at the element that holds them', () => {
     const text = wrap(
-      '<image>a.jpg</image>\n<settings>\n  <resize width="10"/>\n  <output quality="120"/>\n</settings>',
+      '<image>a.jpg</image>\n<settings>\n  <geometry width="10"/>\n  <output jpegQuality="120"/>\n</settings>',
     );
-    expect(ticketError(text, { validateOverrides }).message).toBe(
-      'job ticket in/t.xml: jobTicket/settings/output/quality, line 6: must be at most 100',
+    expect(ticketError(text).message).toMatch(
+      /^job ticket in\/t\.xml: jobTicket\/settings\/output\/jpegQuality, line 6: .*100/,
     );
-    expect(() => parseJobTicket(good, 't.xml', { validateOverrides })).not.toThrow();
+    const unknown = wrap(
+      '<image>a.jpg</image>\n<settings>\n<enhancement>\n<glow strength="1"/>\n</enhancement></settings>',
+    );
+    expect(ticketError(unknown).message).toMatch(
+      /jobTicket\/settings\/enhancement\/glow, line 6: unknown key glow/,
+    );
+  });
+
+  it('an injected validator replaces the pipeline check', () => {
+    const validateOverrides = (o: Record<string, unknown>) => {
+      if ('mood' in o)
+        throw new DarkroomError('E_SETTINGS_INVALID', { field: 'mood', detail: 'no moods here' });
+    };
+    const text = wrap('<image>a.jpg</image>\n<settings mood="sunny"/>');
+    expect(ticketError(text, { validateOverrides }).message).toMatch(
+      /jobTicket\/settings\/mood, line 4: no moods here/,
+    );
+    expect(parseJobTicket(text, 't.xml', { validateOverrides: false }).overrides).toEqual({ mood: 'sunny' });
   });
 });
