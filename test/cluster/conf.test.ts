@@ -187,3 +187,10 @@ describe('resolveSelf', () => {
     );
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every key', async () => {
+    const doc = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const key of confKeyNames) expect(doc).toContain(`| \`${key}\` |`);
+  });
+});
