@@ -4,8 +4,9 @@ import type { CliContext, RegisterGroup } from './cli-context.js';
 import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf-commands.js';
 import { registerLogCommands } from './log-commands.js';
+import { registerStartCommand } from './start-command.js';
 
-const groups: RegisterGroup[] = [registerConfCommands, registerLogCommands];
+const groups: RegisterGroup[] = [registerConfCommands, registerLogCommands, registerStartCommand];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   let exit = 0;

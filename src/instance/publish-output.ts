@@ -49,8 +49,8 @@ export interface Published {
   readonly reused: boolean;
 }
 
-const INTENT = 'publish.intent';
-const DONE = 'published.json';
+const INTENT = '.darkroom-publish.intent';
+const DONE = '.darkroom-published.json';
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;

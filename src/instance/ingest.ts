@@ -1,0 +1,249 @@
+// Ingest: a ready file in a channel's hotfolder becomes exactly one job — taken into
+// work/<jobId>/ by takeFile (the atomic rename), then JobSubmitted; work folders whose append was
+// lost (a crash between the two) are found and submitted by recoverOrphans.
+import type { Clock } from '../clock.js';
+import type { Condition } from '../events/conditions.js';
+import type { EventLog } from '../events/event-log.js';
+import type { DarkroomEvent } from '../events/event-types.js';
+import type { ReadyFile } from '../hotfolders/hotfolder-watcher.js';
+import {
+  discardWork,
+  findOrphanedWork,
+  resumeClaimedTake,
+  takeFile,
+  type TakenFile,
+} from '../hotfolders/take-file.js';
+import { isJobTicketName, readJobTicket, type JobTicket } from '../hotfolders/job-ticket.js';
+import { asDarkroomError, DarkroomError } from '../errors/darkroom-error.js';
+import type { IdSource } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { ProjectionState } from '../projections/state.js';
+import { basename, dirname, join } from 'node:path';
+import { stat, unlink } from 'node:fs/promises';
+import { errorText } from './bad-folder.js';
+import type { ProcessPlan, RoutingPlan } from './channel-plan.js';
+import { moveExclusive, writeExclusive } from './exclusive-move.js';
+import { settingsFor, type TicketOverrides } from './process-job.js';
+
+export interface IngestOptions {
+  readonly sharedDir: string;
+  readonly log: EventLog<ProjectionState>;
+  readonly ids: IdSource;
+  readonly instanceId: string;
+  readonly clock: Clock;
+  /** Work folders younger than this are left alone by orphan recovery (a take may be under way). */
+  readonly orphanMinAgeMs: number;
+  readonly logger: Logger;
+  readonly append: (events: readonly DarkroomEvent[], conditions: readonly Condition[]) => Promise<void>;
+}
+
+export interface Submission {
+  readonly channel: string;
+  readonly relPath: string;
+  readonly source: string;
+  readonly ticket?: Readonly<Record<string, unknown>>;
+}
+
+export class Ingest {
+  readonly #o: IngestOptions;
+  readonly #inFlight = new Map<string, Promise<unknown>>();
+
+  constructor(o: IngestOptions) {
+    this.#o = o;
+  }
+
+  /**
+   * A ready file of a watched channel: a job ticket submits the images it names (with its
+   * overrides); an image is submitted unless the channel takes images only through tickets.
+   */
+  async accept(plan: ProcessPlan | RoutingPlan, file: ReadyFile): Promise<void> {
+    if (isJobTicketName(file.relPath)) {
+      await this.#acceptTicket(plan, file);
+      return;
+    }
+    if (plan.type === 'process' && plan.settings.jobTicketsOnly) return;
+    await this.submit(plan.name, file);
+  }
+
+  async #acceptTicket(plan: ProcessPlan | RoutingPlan, file: ReadyFile): Promise<void> {
+    const dir = dirname(file.path);
+    const relDir = dirname(file.relPath);
+    let ticket: JobTicket | undefined;
+    try {
+      ticket = await readJobTicket(file.path);
+      if (plan.type === 'process') {
+        try {
+          settingsFor(plan.name, plan.settings, { overrides: ticket.overrides });
+        } catch (err) {
+          const e = asDarkroomError(err);
+          throw new DarkroomError('E_TICKET_INVALID', {
+            file: file.relPath,
+            detail: `<settings>: ${e.message}`,
+          });
+        }
+      }
+      const missing: string[] = [];
+      for (const name of ticket.images) {
+        if ((await stat(join(dir, name)).catch(() => undefined)) === undefined) missing.push(name);
+      }
+      if (missing.length > 0) {
+        throw new DarkroomError('E_TICKET_INVALID', {
+          file: file.relPath,
+          detail: `names image(s) not in the folder: ${missing.join(', ')}`,
+        });
+      }
+    } catch (err) {
+      const e = asDarkroomError(err);
+      if (e.kind !== 'input') throw err;
+      await this.#ticketToBad(plan, file, e, ticket?.images ?? []);
+      return;
+    }
+    const overrides: TicketOverrides = {
+      file: basename(file.relPath),
+      ...(ticket.reference !== undefined ? { reference: ticket.reference } : {}),
+      ...(ticket.outputFolder !== undefined ? { outputFolder: ticket.outputFolder } : {}),
+      ...(ticket.resultTicket ? { resultTicket: true } : {}),
+      ...(ticket.iptc !== undefined ? { iptc: ticket.iptc } : {}),
+      overrides: ticket.overrides,
+    };
+    for (const name of ticket.images) {
+      const relPath = relDir === '.' ? name : `${relDir}/${name}`;
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st === undefined) continue; // taken meanwhile as a plain image
+      await this.submit(plan.name, { path, relPath, bytes: st.size, mtimeMs: st.mtimeMs }, { ...overrides });
+    }
+    await unlink(file.path).catch(() => undefined);
+  }
+
+  /** A bad ticket goes to the bad folder with the images it names, and an error file. */
+  async #ticketToBad(
+    plan: ProcessPlan | RoutingPlan,
+    file: ReadyFile,
+    e: DarkroomError,
+    images: readonly string[],
+  ): Promise<void> {
+    const rel = dirname(file.relPath);
+    const badDir = rel === '.' ? plan.bad : join(plan.bad, rel);
+    const moved = await moveExclusive(file.path, badDir, basename(file.relPath));
+    const time = this.#o.clock.wallTime().toISOString();
+    const report = {
+      code: e.code,
+      message: e.message,
+      fix: e.fix,
+      channel: plan.name,
+      instanceId: this.#o.instanceId,
+      jobId: '-',
+      time,
+    };
+    await writeExclusive(badDir, `${basename(moved)}.error.txt`, errorText(report, file.relPath));
+    for (const name of images) {
+      await moveExclusive(join(dirname(file.path), name), badDir, name).catch(() => undefined);
+    }
+    this.#o.logger.warn(
+      { channel: plan.name, ticket: file.relPath, err: e.message },
+      'bad job ticket moved to the bad folder',
+    );
+  }
+
+  /** Takes a ready file of `channel` and submits it; undefined when another taker won. */
+  async submit(
+    channel: string,
+    file: ReadyFile,
+    ticket?: Readonly<Record<string, unknown>>,
+  ): Promise<string | undefined> {
+    const jobId = this.#o.ids.next();
+    const work = this.#take(jobId, file.path, { channel, relPath: file.relPath });
+    this.#inFlight.set(jobId, work);
+    try {
+      const taken = await work;
+      if (taken === undefined) return undefined;
+      await this.appendSubmitted(taken, {
+        channel,
+        relPath: file.relPath,
+        source: file.path,
+        ...(ticket !== undefined ? { ticket } : {}),
+      });
+      return jobId;
+    } finally {
+      this.#inFlight.delete(jobId);
+    }
+  }
+
+  async #take(
+    jobId: string,
+    path: string,
+    meta: { channel: string; relPath: string },
+  ): Promise<TakenFile | undefined> {
+    return takeFile(this.#o.sharedDir, path, jobId, meta);
+  }
+
+  /** Appends JobSubmitted for a taken file. If the append fails, the work folder is an orphan. */
+  async appendSubmitted(taken: TakenFile, s: Submission): Promise<void> {
+    await this.#o.append(
+      [
+        {
+          type: 'JobSubmitted',
+          data: {
+            jobId: taken.jobId,
+            channel: s.channel,
+            source: s.source,
+            relPath: s.relPath,
+            workDir: taken.workDirRel,
+            file: taken.file,
+            bytes: taken.bytes,
+            ...(s.ticket !== undefined ? { ticket: { ...s.ticket } } : {}),
+            submittedBy: this.#o.instanceId,
+          },
+        },
+      ],
+      [{ kind: 'jobAbsent', jobId: taken.jobId }],
+    );
+    this.#o.logger.debug({ jobId: taken.jobId, channel: s.channel, relPath: s.relPath }, 'job submitted');
+  }
+
+  /** Submits work folders taken but never submitted; discards takes that never happened. */
+  async recoverOrphans(): Promise<number> {
+    const state = this.#o.log.state;
+    const orphans = await findOrphanedWork(this.#o.sharedDir, (id) => state.jobs.all.has(id), {
+      exclude: new Set(this.#inFlight.keys()),
+      minAgeMs: this.#o.orphanMinAgeMs,
+      nowMs: this.#o.clock.wallTime().getTime(),
+    });
+    let submitted = 0;
+    for (const orphan of orphans) {
+      const m = orphan.manifest;
+      if (orphan.kind === 'unknown' || m === undefined) {
+        this.#o.logger.warn(
+          { workDir: orphan.workDir },
+          'work folder without a manifest and without a job: left alone',
+        );
+        continue;
+      }
+      if (orphan.kind === 'abandoned') {
+        await discardWork(this.#o.sharedDir, orphan.jobId);
+        continue;
+      }
+      const taken: TakenFile =
+        orphan.kind === 'claimed'
+          ? await resumeClaimedTake(orphan)
+          : {
+              jobId: orphan.jobId,
+              workDir: orphan.workDir,
+              workDirRel: orphan.workDirRel,
+              file: m.file,
+              path: `${orphan.workDir}/${m.file}`,
+              bytes: orphan.bytes ?? 0,
+            };
+      await this.appendSubmitted(taken, { channel: m.channel, relPath: m.relPath, source: m.source });
+      this.#o.logger.info({ jobId: orphan.jobId, channel: m.channel }, 'orphaned work submitted');
+      submitted++;
+    }
+    return submitted;
+  }
+
+  /** Resolves when no take is under way. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+}

@@ -1,0 +1,87 @@
+// One job of a routing channel: the first matching rule (decideRouting) sends the file to a folder
+// or into another channel's input folder (that channel then takes it like any dropped file).
+// Facts known here: the name, the size and the format by the file's first bytes.
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { resolveChannelFolder } from '../channels/channel-settings.js';
+import { DarkroomError } from '../errors/darkroom-error.js';
+import { decideRouting, type RoutingFacts, type RoutingSettings } from '../hotfolders/decide-routing.js';
+import { sniffFormat } from '../imaging/image-input.js';
+import { planOf, type RoutingPlan } from './channel-plan.js';
+import { moveExclusive } from './exclusive-move.js';
+import type { JobContext } from './job-context.js';
+import type { JobResultPlan } from './worker-role.js';
+
+async function factsOf(path: string, relPath: string, bytes: number): Promise<RoutingFacts> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    await fh.read(head, 0, 64, 0);
+    const format = sniffFormat(head);
+    return { relPath, bytes, ...(format !== undefined ? { format } : {}) };
+  } finally {
+    await fh.close();
+  }
+}
+
+const MARKER = '.darkroom-routed.json';
+
+function routed(ctx: JobContext, path: string): JobResultPlan {
+  return {
+    outcome: {
+      type: 'JobCompleted',
+      data: {
+        jobId: ctx.job.jobId,
+        attempt: ctx.job.attempt,
+        outcome: 'routed',
+        outputs: [path],
+        timingsMs: {},
+      },
+    },
+    after: ctx.discardWork,
+  };
+}
+
+export async function routeJob(ctx: JobContext, plan: RoutingPlan): Promise<JobResultPlan> {
+  const { job } = ctx;
+  const workDir = join(ctx.sharedDir, job.workDir);
+  const input = join(workDir, job.file);
+  const earlier = await readFile(join(workDir, MARKER), 'utf8').then(
+    (t) => (JSON.parse(t) as { path: string }).path,
+    () => undefined,
+  );
+  if (earlier !== undefined) return routed(ctx, earlier);
+  const settings: RoutingSettings = {
+    rules: plan.settings.rules,
+    ...(plan.settings.fallback !== undefined
+      ? { otherwise: plan.settings.fallback as RoutingSettings['rules'][number]['to'] }
+      : {}),
+  };
+  const decision = decideRouting(settings, await factsOf(input, job.relPath, job.bytes));
+  if (decision.kind === 'unmatched') {
+    throw new DarkroomError('E_ROUTE_NO_MATCH', { file: job.relPath, channel: plan.name });
+  }
+  const to = decision.to;
+  let dir: string;
+  if ('folder' in to) {
+    const rel = dirname(job.relPath);
+    const base = resolveChannelFolder(ctx.sharedDir, to.folder);
+    dir = rel === '.' ? base : join(base, rel);
+  } else {
+    const target = ctx.channels(to.channel);
+    if (target === undefined) throw new DarkroomError('E_CHANNEL_UNKNOWN', { name: to.channel });
+    const targetPlan = planOf(target, ctx.sharedDir, { pollHotfolders: false });
+    if (targetPlan.type === 'purging') {
+      throw new DarkroomError('E_SETTINGS_INVALID', {
+        field: `routing target ${to.channel}`,
+        detail: 'is a purging channel',
+      });
+    }
+    dir = targetPlan.input;
+  }
+  await ctx.guard.check();
+  const path = await moveExclusive(input, dir, basename(job.relPath));
+  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path })}\n`);
+  ctx.logger.info({ jobId: job.jobId, to, path }, 'routed');
+  return routed(ctx, path);
+}

@@ -1,0 +1,234 @@
+// The worker role: after every applied batch, starts the jobs assigned to this incarnation in a
+// bounded pool of slots, appends each outcome fenced by the job's state and attempt, and on
+// drain finishes or releases what it holds.
+import type { Clock } from '../clock.js';
+import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
+import type { EventLog } from '../events/event-log.js';
+import type { DarkroomEvent } from '../events/event-types.js';
+import type { Logger } from '../logger.js';
+import type { JobView, ProjectionState } from '../projections/state.js';
+import { SerialTask } from './serial-task.js';
+
+/** What a running job may ask before an irreversible step (publish, moving the original). */
+export interface AttemptGuard {
+  /** Aborted when the instance gives the job up (drain timeout). */
+  readonly signal: AbortSignal;
+  /** Throws E_JOB_STATE when the attempt is no longer current; once passed, the job is never released. */
+  check(): Promise<void>;
+}
+
+export type JobOutcome = Extract<
+  DarkroomEvent,
+  { type: 'JobCompleted' | 'JobFailed' | 'JobReviewRequested' }
+>;
+
+/** What a finished job asks the worker to append, and what to do once it is acknowledged. */
+export interface JobResultPlan {
+  readonly outcome: JobOutcome;
+  /** Runs after the outcome is acknowledged (e.g. removing the work folder). */
+  readonly after?: () => Promise<void>;
+}
+
+/** Processes one job (pipeline, publish, originals, bad folder) and says what to append. */
+export type JobRunner = (job: JobView, state: ProjectionState, guard: AttemptGuard) => Promise<JobResultPlan>;
+
+export interface WorkerRoleOptions {
+  readonly log: EventLog<ProjectionState>;
+  readonly self: { readonly instanceId: string; readonly inc: number };
+  readonly slots: number;
+  readonly runner: JobRunner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onFault: (err: unknown, where: string) => void;
+}
+
+interface Running {
+  readonly job: JobView;
+  readonly abort: AbortController;
+  /** Set once the job passed its last check and began publishing: it is finished, never released. */
+  readonly committed: { value: boolean };
+  readonly done: Promise<void>;
+}
+
+export class WorkerRole {
+  readonly #o: WorkerRoleOptions;
+  readonly #running = new Map<string, Running>();
+  readonly #scan: SerialTask;
+  #draining = false;
+  #undo: (() => void) | undefined;
+  #completed = 0;
+  #hurry: (() => void) | undefined;
+
+  constructor(o: WorkerRoleOptions) {
+    this.#o = o;
+    this.#scan = new SerialTask(
+      async () => this.#startAssigned(),
+      (err) => o.onFault(err, 'worker scan'),
+    );
+  }
+
+  start(): void {
+    this.#undo = this.#o.log.onApplied(() => this.#scan.kick());
+    this.#scan.kick();
+  }
+
+  status(): { running: number; slots: number; finished: number; draining: boolean } {
+    return {
+      running: this.#running.size,
+      slots: this.#o.slots,
+      finished: this.#completed,
+      draining: this.#draining,
+    };
+  }
+
+  #mine(job: JobView): boolean {
+    return job.instanceId === this.#o.self.instanceId && job.inc === this.#o.self.inc;
+  }
+
+  async #startAssigned(): Promise<void> {
+    if (this.#draining) return;
+    const state = this.#o.log.state;
+    for (const id of state.jobs.open) {
+      if (this.#running.size >= this.#o.slots) return;
+      const job = state.jobs.all.get(id);
+      if (job === undefined || job.state !== 'assigned' || !this.#mine(job) || this.#running.has(id))
+        continue;
+      this.#launch(job);
+    }
+  }
+
+  #launch(job: JobView): void {
+    const abort = new AbortController();
+    const committed = { value: false };
+    const done = this.#work(job, abort, committed).finally(() => {
+      this.#running.delete(job.jobId);
+      this.#completed++;
+      this.#scan.kick();
+    });
+    this.#running.set(job.jobId, { job, abort, committed, done });
+  }
+
+  async #work(job: JobView, abort: AbortController, committed: { value: boolean }): Promise<void> {
+    const { log, self, logger } = this.#o;
+    const jobLog = logger.child({ jobId: job.jobId, attempt: job.attempt });
+    try {
+      await log.append(
+        [
+          {
+            type: 'JobStarted',
+            data: { jobId: job.jobId, instanceId: self.instanceId, attempt: job.attempt },
+          },
+        ],
+        {
+          conditions: [{ kind: 'jobState', jobId: job.jobId, states: ['assigned'], attempt: job.attempt }],
+        },
+      );
+    } catch (err) {
+      if (isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) return; // reassigned or released meanwhile
+      throw err;
+    }
+    const guard: AttemptGuard = {
+      signal: abort.signal,
+      check: async () => {
+        await log.catchUp();
+        if (abort.signal.aborted) {
+          throw new DarkroomError('E_JOB_STATE', {
+            jobId: job.jobId,
+            state: 'released',
+            detail: 'this instance is stopping',
+          });
+        }
+        const now = log.state.jobs.all.get(job.jobId);
+        if (now?.state !== 'processing' || now.attempt !== job.attempt || !this.#mine(now)) {
+          throw new DarkroomError('E_JOB_STATE', {
+            jobId: job.jobId,
+            state: now?.state ?? 'unknown',
+            detail: `attempt ${job.attempt} is no longer current`,
+          });
+        }
+        committed.value = true;
+      },
+    };
+    let result: JobResultPlan;
+    try {
+      result = await this.#o.runner(job, log.state, guard);
+    } catch (err) {
+      if (isDarkroomError(err, 'E_JOB_STATE')) {
+        jobLog.info({ err: err.message }, 'job attempt abandoned');
+        return;
+      }
+      // A fault (drive, bug): release the attempt so it is retried; maxAttempts bounds the retries.
+      this.#o.onFault(err, `job ${job.jobId}`);
+      await this.#release(job, `fault: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    try {
+      await log.append([result.outcome], {
+        conditions: [{ kind: 'jobState', jobId: job.jobId, states: ['processing'], attempt: job.attempt }],
+      });
+      jobLog.debug({ outcome: result.outcome.type }, 'job finished');
+    } catch (err) {
+      if (isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) {
+        jobLog.warn({ err: err.message }, 'outcome refused: the attempt is no longer current');
+        return;
+      }
+      throw err;
+    }
+    try {
+      await result.after?.();
+    } catch (err) {
+      this.#o.onFault(err, `job ${job.jobId} clean-up`);
+    }
+  }
+
+  async #release(job: JobView, reason: string): Promise<void> {
+    try {
+      await this.#o.log.append(
+        [{ type: 'JobReleased', data: { jobId: job.jobId, attempt: job.attempt, reason } }],
+        {
+          conditions: [
+            { kind: 'jobState', jobId: job.jobId, states: ['assigned', 'processing'], attempt: job.attempt },
+          ],
+        },
+      );
+    } catch (err) {
+      if (!isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) this.#o.onFault(err, `release ${job.jobId}`);
+    }
+  }
+
+  /**
+   * Takes no new work; lets running jobs finish for up to `timeoutMs` (or until `hurry()`), then
+   * aborts and releases those that have not begun publishing, waits for those that have, and
+   * releases jobs assigned to this incarnation that never started.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    this.#undo?.();
+    await this.#scan.close();
+    let timer: NodeJS.Timeout | undefined;
+    const waits = [...this.#running.values()].map((r) => r.done);
+    await Promise.race([
+      Promise.all(waits),
+      new Promise<void>((resolve) => {
+        this.#hurry = resolve;
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const left = [...this.#running.values()];
+    const abandon = left.filter((r) => !r.committed.value);
+    for (const r of abandon) r.abort.abort();
+    await Promise.all(abandon.map(async (r) => this.#release(r.job, 'instance stopping: drain timeout')));
+    await Promise.all(left.map(async (r) => r.done));
+    const state = this.#o.log.state;
+    for (const id of state.jobs.open) {
+      const job = state.jobs.all.get(id);
+      if (job?.state === 'assigned' && this.#mine(job)) await this.#release(job, 'instance stopping');
+    }
+  }
+
+  /** Ends the drain's wait for running jobs at once (a second signal). */
+  hurry(): void {
+    this.#hurry?.();
+  }
+}
