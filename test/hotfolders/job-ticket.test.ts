@@ -180,3 +180,16 @@ describe('parseJobTicket refuses', () => {
     expect(parseJobTicket(text, 't.xml', { validateOverrides: false }).overrides).toEqual({ mood: 'sunny' });
   });
 });
+
+describe('docs/job-tickets.md', () => {
+  it('shows an example ticket that parses, and a result ticket that is well-formed', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../docs/job-tickets.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```xml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const ticket = parseJobTicket(blocks[0]!, 'docs example');
+    expect(ticket.images).toEqual(['IMG_0001.jpg', 'IMG_0002.jpg']);
+    expect(ticket.overrides).toMatchObject({ output: { jpegQuality: 85 }, colour: { space: 'cmyk' } });
+    const { parseSafeXml } = await import('../../src/hotfolders/safe-xml.js');
+    expect(parseSafeXml(blocks[1]!).name).toBe('jobResult');
+  });
+});
