@@ -4,7 +4,7 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { DarkroomEvent } from '../events/event-types.js';
-import { decidePurge, type ListedFile, type PurgeRules } from '../hotfolders/decide-purge.js';
+import { decidePurge, type ListedFile } from '../hotfolders/decide-purge.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
 import { planOf, type PurgingPlan } from './channel-plan.js';
