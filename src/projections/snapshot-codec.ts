@@ -99,7 +99,7 @@ export function decodeSnapshot(json: unknown): ProjectionState {
     cluster: Object.freeze({
       instances: keyed(cluster.instances, 'cluster.instances', 'instanceId'),
       term: cluster.term,
-      ...(cluster.coordinator === undefined ? {} : { coordinator: deepFreeze(cluster.coordinator) }),
+      ...(cluster.coordinator === undefined ? {} : { coordinator: freezeView(cluster.coordinator) }),
     }),
     meta: Object.freeze({ seq: meta.seq, hash: meta.hash, ignored: IMap(meta.ignored) }),
   });
@@ -120,15 +120,16 @@ function keyed<V extends object>(values: V[] | undefined, where: string, key: ke
     for (const v of list(values, where)) {
       const k = typeof v === 'object' && v !== null ? v[key] : undefined;
       if (typeof k !== 'string') bad(`${where} has an entry without a ${String(key)}`);
-      map.set(k, deepFreeze(v));
+      map.set(k, freezeView(v));
     }
   });
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+/** Freezes a view and the objects it holds directly (stamps, settings, outputs...), as the reducers do. */
+function freezeView<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
 }
