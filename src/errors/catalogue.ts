@@ -218,6 +218,13 @@ export const catalogue = {
     'channel {name} was changed by {by} at {at} (revision {actual}, you edited {expected})',
     'Show the channel again and repeat your change.',
   ),
+  E_CHANNEL_BUSY: spec(
+    'refusal',
+    409,
+    75,
+    'channel {name} still has {count} open jobs',
+    'Pause the channel and let its jobs finish (`darkroom jobs --channel NAME`), cancel them, or delete with --force.',
+  ),
   E_JOB_UNKNOWN: spec('input', 404, 65, 'no job with id {jobId}', 'List jobs with `darkroom jobs`.'),
   E_JOB_STATE: spec('refusal', 409, 75, 'job {jobId} is {state}; {detail}', 'Re-read the job and try again.'),
   E_TICKET_INVALID: spec(
