@@ -1,6 +1,7 @@
 // HotfolderWatcher: watches one input folder and reports files that are ready to take — their
 // size and mtime unchanged for the file-ready delay. chokidar events are only hints; a periodic
 // rescan (readdir + stat) finds what they miss (writes through other mounts, network shares).
+import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -32,6 +33,17 @@ export interface WatcherStatus {
   readonly polling: boolean;
 }
 
+/** The two file-system calls the watcher makes (tests make them fail or hang). */
+export interface WatcherDrive {
+  readdir(dir: string): Promise<Dirent[]>;
+  stat(path: string): Promise<Stats>;
+}
+
+const nodeDrive: WatcherDrive = {
+  readdir: (dir) => readdir(dir, { withFileTypes: true }),
+  stat: (path) => stat(path),
+};
+
 export interface HotfolderWatcherOptions {
   readonly dir: string;
   /** A file is ready when its size and mtime stayed the same this long (ms). */
@@ -53,6 +65,7 @@ export interface HotfolderWatcherOptions {
   /** Absolute folders not to descend into (an output folder inside the input folder). */
   readonly excludeDirs?: readonly string[];
   readonly clock?: Clock;
+  readonly drive?: WatcherDrive;
   readonly logger?: Logger;
   /** Called once per ready file; the caller takes it (or calls `retry`). Awaited before stop() ends. */
   readonly onReady: (file: ReadyFile) => void | Promise<void>;
@@ -86,6 +99,7 @@ const unreachableCodes = new Set([
 export class HotfolderWatcher {
   private readonly opts: HotfolderWatcherOptions;
   private readonly clock: Clock;
+  private readonly drive: WatcherDrive;
   private readonly log: Logger;
   private readonly skip: (relPath: string) => boolean;
   private readonly excluded: Set<string>;
@@ -104,6 +118,7 @@ export class HotfolderWatcher {
   constructor(options: HotfolderWatcherOptions) {
     this.opts = options;
     this.clock = options.clock ?? systemClock;
+    this.drive = options.drive ?? nodeDrive;
     this.log = (options.logger ?? silentLogger).child({ component: 'hotfolder-watcher', dir: options.dir });
     this.skip = options.skipPattern ? compileSkipPattern(options.skipPattern) : () => false;
     this.excluded = new Set(options.excludeDirs ?? []);
@@ -185,7 +200,9 @@ export class HotfolderWatcher {
         this.scheduleRescan();
         return;
       }
-      void this.scan().finally(() => this.scheduleRescan());
+      // Not chained on the scan: a scan hung on a stalled drive must not stop the stall check.
+      void this.scan();
+      this.scheduleRescan();
     }, every);
   }
 
@@ -233,7 +250,7 @@ export class HotfolderWatcher {
   private async walk(dir: string, seen: Set<string>, root: boolean): Promise<void> {
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await this.drive.readdir(dir);
     } catch (err) {
       if (root) throw err;
       this.log.debug({ err, dir }, 'subfolder not listed');
@@ -262,7 +279,7 @@ export class HotfolderWatcher {
   private async observe(rel: string, path: string): Promise<Candidate | undefined> {
     let st;
     try {
-      st = await stat(path);
+      st = await this.drive.stat(path);
     } catch {
       const c = this.candidates.get(rel);
       if (c && !c.inFlight) this.candidates.delete(rel);

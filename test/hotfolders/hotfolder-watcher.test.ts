@@ -1,12 +1,13 @@
 // HotfolderWatcher on real temp folders with a hand-driven clock: a file is reported only after its
 // size and mtime stayed unchanged for the file-ready delay on that clock, so no test depends on speed.
-import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   HotfolderWatcher,
   type HotfolderWatcherOptions,
   type ReadyFile,
+  type WatcherDrive,
   type WatcherStatus,
 } from '../../src/hotfolders/hotfolder-watcher.js';
 import { manualClock, tempDir, waitFor, type ManualClock } from './watch-helpers.js';
@@ -220,6 +221,60 @@ describe('HotfolderWatcher on an unreachable folder', () => {
       'unreachable',
       'running',
     ]);
+  });
+
+  it('reports a drive that stopped answering, and running again once it answers', async () => {
+    const dir = await tempDir('watch');
+    let hang = false;
+    const waiting: (() => void)[] = [];
+    const drive: WatcherDrive = {
+      readdir: async (d) => {
+        if (hang) await new Promise<void>((r) => waiting.push(r));
+        return readdir(d, { withFileTypes: true });
+      },
+      stat: (p) => stat(p),
+    };
+    const h = await harness({ dir, drive, stallMs: 300 });
+    expect(h.watcher.status().state).toBe('running');
+    hang = true;
+    await waitFor(
+      () => {
+        h.clock.advance(100);
+        return h.watcher.status().state === 'unreachable';
+      },
+      () => JSON.stringify(h.watcher.status()),
+    );
+    expect(h.watcher.status()).toMatchObject({
+      code: 'ETIMEDOUT',
+      reason: expect.stringMatching(/has not answered for \d+ ms/),
+    });
+    hang = false;
+    for (const release of waiting.splice(0)) release();
+    await waitFor(
+      () => h.watcher.status().state === 'running',
+      () => JSON.stringify(h.watcher.status()),
+    );
+  });
+
+  it('reports a disconnected share (ENOTCONN) by its code', async () => {
+    const dir = await tempDir('watch');
+    let broken = true;
+    const drive: WatcherDrive = {
+      readdir: async (d) => {
+        if (broken)
+          throw Object.assign(new Error(`ENOTCONN: socket is not connected, scandir '${d}'`), {
+            code: 'ENOTCONN',
+          });
+        return readdir(d, { withFileTypes: true });
+      },
+      stat: (p) => stat(p),
+    };
+    const h = await harness({ dir, drive });
+    expect(h.watcher.status()).toMatchObject({ state: 'unreachable', code: 'ENOTCONN' });
+    broken = false;
+    await writeFile(join(dir, 'a.jpg'), 'x');
+    await h.settleUntil('a.jpg');
+    expect(h.watcher.status().state).toBe('running');
   });
 
   it('stop() is idempotent and ends in state stopped', async () => {
