@@ -33,9 +33,6 @@ export interface CoordinatorRoleOptions {
 
 export type RoleStatus = 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** How often orphaned work folders are looked for again after the start (ms). */
-const ORPHAN_SCAN_MS = 30_000;
-
 export class CoordinatorRole {
   readonly #o: CoordinatorRoleOptions;
   readonly #lease: LeaseHolder;
@@ -131,7 +128,9 @@ export class CoordinatorRole {
     this.#assign.kick();
     this.#purge.reconcile(this.#o.log.state);
     await this.#scanOrphans();
-    this.#orphanTimer = setInterval(() => void this.#scanOrphans(), ORPHAN_SCAN_MS);
+    // Orphans younger than the failure timeout are left for the next scan (a take may be under way).
+    const every = Math.max(this.#o.conf.failureTimeoutMs, this.#o.conf.hotfolderRescanMs);
+    this.#orphanTimer = setInterval(() => void this.#scanOrphans(), every);
   }
 
   async #scanOrphans(): Promise<void> {

@@ -112,8 +112,7 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
     } else {
       const result = await runPipeline(data, settings.pipeline, {
         fileName: job.relPath,
-        ...(settings.stamp.write ? { stamp: { channel: plan.name, jobId: job.jobId } } : {}),
-        ...(ticket?.iptc !== undefined ? { iptc: ticket.iptc } : {}),
+        stamp: { channel: plan.name, jobId: job.jobId },
       });
       summary = {
         analysis: result.analysis as unknown as Record<string, unknown>,
@@ -121,13 +120,15 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
         verdict: result.verdict as unknown as Record<string, unknown>,
         timingsMs: { ...result.timingsMs },
       };
-      const passed = (result.verdict as { passed?: boolean }).passed !== false;
+      const passed = result.verdict.pass;
       if (settings.workflow === 'all-to-review' || (!passed && settings.workflow === 'rejected-to-review')) {
         return review(ctx, workDir, result.data, outputName(job.relPath, result.format), summary);
       }
       if (!passed && settings.workflow === 'rejected-to-bad') {
-        const reasons = (result.verdict as { reasons?: string[] }).reasons ?? [];
-        throw new DarkroomError('E_QUALITY_REJECTED', { file: job.relPath, reasons: reasons.join('; ') });
+        throw new DarkroomError('E_QUALITY_REJECTED', {
+          file: job.relPath,
+          reasons: result.verdict.reasons.join('; '),
+        });
       }
       out = { data: result.data, name: outputName(job.relPath, result.format) };
     }
@@ -266,14 +267,14 @@ function resultOf(
   summary: Summary,
 ): JobResult {
   const ticket = ctx.job.ticket as TicketOverrides | undefined;
-  const v = summary.verdict as { passed?: boolean; reasons?: string[] } | undefined;
+  const v = summary.verdict as { pass?: boolean; reasons?: string[] } | undefined;
   return {
     jobId: ctx.job.jobId,
     channel: plan.name,
     ...(ticket?.reference !== undefined ? { reference: ticket.reference } : {}),
     image: ctx.job.relPath,
     status: 'completed',
-    ...(v?.passed !== undefined ? { verdict: { passed: v.passed, reasons: v.reasons ?? [] } } : {}),
+    ...(v?.pass !== undefined ? { verdict: { passed: v.pass, reasons: v.reasons ?? [] } } : {}),
     outputs: [outputPath],
     original: { action: original.action, ...(original.path !== undefined ? { path: original.path } : {}) },
     instance: ctx.instanceId,

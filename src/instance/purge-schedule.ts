@@ -97,11 +97,7 @@ export class PurgeSchedule {
       );
       return;
     }
-    const doomed = decidePurge(
-      listing,
-      plan.settings.rules,
-      this.#o.clock.wallTime().getTime(),
-    );
+    const doomed = decidePurge(listing, plan.settings.rules, this.#o.clock.wallTime().getTime());
     if (doomed.length === 0) return;
     const files: string[] = [];
     let bytes = 0;
