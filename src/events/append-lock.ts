@@ -81,7 +81,7 @@ export async function acquireAppendLock(
         });
       }
       await pause(delay + Math.floor(Math.random() * delay));
-      delay = Math.min(delay * 2, 20);
+      delay = Math.min(delay * 2, 4);
     }
   }
 }

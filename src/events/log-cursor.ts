@@ -186,13 +186,18 @@ export class LogCursor {
       );
     }
     const entries: ReadEntry[] = [];
-    let prev: string | undefined = first === this.next ? this.prev : undefined;
-    for (let i = 0; i < raw.lines.length; i++) {
+    // Records before `next` were read by whoever wrote the snapshot or position we start from:
+    // they are skipped unparsed (log verify reads every record from seq 1).
+    const skip = Math.max(0, this.next - first);
+    if (skip >= raw.lines.length) {
+      throw bad(raw.lines.length + 1, this.next, `file ends before seq ${this.next}`);
+    }
+    let prev = this.prev;
+    for (let i = skip; i < raw.lines.length; i++) {
       const seq = first + i;
-      const expectPrev = seq === this.next ? (this.prev ?? prev) : prev;
-      const record = decodeLine(raw.lines[i]!, { file: raw.name, line: i + 1 }, { seq, prev: expectPrev });
+      const record = decodeLine(raw.lines[i]!, { file: raw.name, line: i + 1 }, { seq, prev });
       prev = record.hash;
-      if (seq >= this.next) entries.push({ record, file: raw.name, line: i + 1 });
+      entries.push({ record, file: raw.name, line: i + 1 });
     }
     if (prev !== t.last)
       throw bad(raw.lines.length + 1, first + t.count - 1, 'trailer hash differs from the last record');

@@ -52,6 +52,17 @@ export function validateEvent(event: DarkroomEvent, seq: number): void {
 const HASH_KEY = ',"hash":"';
 const HEX64 = /^[0-9a-f]{64}$/;
 
+const ENVELOPE_CHECKS: readonly (readonly [string, (v: unknown) => boolean, string])[] = [
+  ['ts', (v) => typeof v === 'string' && v.length > 0, 'an ISO time string'],
+  ['by', (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
+  ['inc', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
+  ['term', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
+  ['type', (v) => typeof v === 'string' && v.length > 0, 'an event type name'],
+  ['prev', (v) => v === '' || (typeof v === 'string' && HEX64.test(v)), "'' or 64 hex digits"],
+  ['hash', (v) => typeof v === 'string' && HEX64.test(v), '64 hex digits'],
+];
+const ENVELOPE_KEYS = new Set(['seq', 'ts', 'by', 'inc', 'term', 'type', 'data', 'prev', 'hash']);
+
 function corrupt(o: LineOrigin, seq: number | string, detail: string): DarkroomError {
   return new DarkroomError('E_LOG_CORRUPT', { file: o.file, line: o.line, seq, detail });
 }
@@ -103,25 +114,17 @@ export function decodeLine(
   if (seq !== expect.seq) {
     throw corrupt(origin, expect.seq, `expected seq ${expect.seq}, found ${JSON.stringify(seq)}`);
   }
-  const envelope: [string, (v: unknown) => boolean, string][] = [
-    ['ts', (v) => typeof v === 'string' && v.length > 0, 'an ISO time string'],
-    ['by', (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
-    ['inc', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
-    ['term', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
-    ['type', (v) => typeof v === 'string' && v.length > 0, 'an event type name'],
-    ['prev', (v) => v === '' || (typeof v === 'string' && HEX64.test(v)), "'' or 64 hex digits"],
-    ['hash', (v) => typeof v === 'string' && HEX64.test(v), '64 hex digits'],
-  ];
-  for (const [field, ok, what] of envelope) {
-    if (!ok(r[field]))
+  for (const [field, ok, what] of ENVELOPE_CHECKS) {
+    if (!ok(r[field])) {
       throw invalid(origin, expect.seq, field, `must be ${what}, found ${JSON.stringify(r[field])}`);
+    }
   }
-  if (!('data' in r) || typeof r['data'] !== 'object' || r['data'] === null) {
+  if (typeof r['data'] !== 'object' || r['data'] === null) {
     throw invalid(origin, expect.seq, 'data', 'must be an object');
   }
-  const known = new Set(['seq', 'ts', 'by', 'inc', 'term', 'type', 'data', 'prev', 'hash']);
-  for (const key of Object.keys(r)) {
-    if (!known.has(key)) throw invalid(origin, expect.seq, key, 'is not an envelope field');
+  if (Object.keys(r).length !== ENVELOPE_KEYS.size) {
+    const extra = Object.keys(r).find((k) => !ENVELOPE_KEYS.has(k));
+    throw invalid(origin, expect.seq, extra ?? '?', 'is not an envelope field');
   }
   if (expect.prev !== undefined && r['prev'] !== expect.prev) {
     throw corrupt(

@@ -1,0 +1,319 @@
+// bench/log: prints the event log's throughput and start-up figures on this machine
+// (npm run bench:log). Goals (issue 2): >= 20,000 ev/s one writer with group commit,
+// >= 5,000 ev/s with 4 processes, replay of 1M events <= 10 s, start from a snapshot <= 1 s.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fileBytes, fsyncDir, segmentName } from '../../src/events/batch-file.js';
+import { EventLog } from '../../src/events/event-log.js';
+import type { DarkroomEvent } from '../../src/events/event-types.js';
+import type { Projector } from '../../src/events/projector.js';
+import { sealRecord } from '../../src/events/record-codec.js';
+import { darkroomProjector } from '../../src/projections/projector.js';
+import { note, testProjector } from '../../test/events/test-projector.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const line = (label: string, value: string, goal = ''): void => {
+  console.log(`${label.padEnd(52)} ${value.padStart(16)}  ${goal}`);
+};
+
+async function temp(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'darkroom-bench-'));
+}
+
+/** One durable batch: exclusive create, write, fsync file and folder, read back. */
+async function machineBatchMs(): Promise<number> {
+  const dir = await temp();
+  const buf = Buffer.from(`${'x'.repeat(300)}\n`);
+  const n = 300;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    const f = join(dir, `f${i}`);
+    const fh = await open(f, 'wx');
+    await fh.write(buf);
+    await fh.sync();
+    await fh.close();
+    await fsyncDir(dir);
+    await readFile(f);
+  }
+  const ms = (performance.now() - t) / n;
+  await rm(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function oneWriter(
+  groupCommit: boolean,
+  events: number,
+  lanes: number,
+): Promise<{ evs: number; batches: number }> {
+  const dir = await temp();
+  const log = await EventLog.open({
+    sharedDir: dir,
+    writer: { by: 'bench', inc: 0 },
+    projector: testProjector,
+    groupCommit,
+    snapshotEvery: 0,
+  });
+  let batches = 0;
+  log.onApplied(() => batches++);
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < events) await log.append([note('bench', String(next++))]);
+    }),
+  );
+  const s = (performance.now() - t) / 1000;
+  await log.stop();
+  await rm(dir, { recursive: true, force: true });
+  return { evs: events / s, batches };
+}
+
+async function fourProcesses(perWriter: number, inFlight: number): Promise<number> {
+  const dir = await temp();
+  const goFile = join(dir, 'go');
+  const runs = ['w1', 'w2', 'w3', 'w4'].map((author) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'test/fixtures/log-writer-notes.ts',
+        JSON.stringify({ sharedDir: dir, author, count: perWriter, inFlight, goFile }),
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const ready = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (out.includes('READY')) resolve();
+      };
+      child.stdout.on('data', check);
+    });
+    const done = new Promise<string>((resolve) => child.on('exit', () => resolve(out)));
+    return { ready, done };
+  });
+  await Promise.all(runs.map((r) => r.ready));
+  await writeFile(goFile, '');
+  const outs = await Promise.all(runs.map((r) => r.done));
+  const times = outs
+    .map((o) => /TIME (\d+) (\d+)/.exec(o)!)
+    .map((m) => [Number(m[1]), Number(m[2])] as const);
+  const span = (Math.max(...times.map((t) => t[1])) - Math.min(...times.map((t) => t[0]))) / 1000;
+  await rm(dir, { recursive: true, force: true });
+  return (4 * perWriter) / span;
+}
+
+/** Keys in sorted order, recursively: then JSON.stringify gives the canonical text, fast. */
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sorted(o[k])]),
+  );
+}
+
+/**
+ * A realistic 1M-event log (jobs submitted, assigned, started, completed), written directly as
+ * segments of 100,000 records. Event data is built once per job with sorted keys so that
+ * JSON.stringify yields the canonical line (checked against sealRecord for the first jobs).
+ */
+async function generateLog(dir: string, total: number): Promise<void> {
+  const logDir = join(dir, 'log');
+  await mkdir(join(logDir, 'segments'), { recursive: true });
+  await mkdir(join(dir, 'snapshots'), { recursive: true });
+  const ts = '2026-11-25T13:00:00.000Z';
+  let seq = 1;
+  let prev = '';
+  let chunk: string[] = [];
+  let chunkFirst = 1;
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    const bytes = fileBytes(chunk, { count: chunk.length, first: chunkFirst, last: prev });
+    await writeFile(join(logDir, segmentName(chunkFirst, seq - 1)), bytes);
+    chunk = [];
+    chunkFirst = seq;
+  };
+  const put = async (e: DarkroomEvent, by: string, inc: number, term: number): Promise<void> => {
+    const data = JSON.stringify(sorted(e.data));
+    const body = `{"by":"${by}","data":${data},"inc":${inc},"prev":"${prev}","seq":${seq},"term":${term},"ts":"${ts}","type":"${e.type}"}`;
+    const hash = createHash('sha256').update(prev).update(body).digest('hex');
+    const at = body.lastIndexOf(',"inc":');
+    const line = `${body.slice(0, at)},"hash":"${hash}"${body.slice(at)}`;
+    if (seq <= 12) {
+      const check = sealRecord({ seq, ts, by, inc, term, type: e.type, data: e.data, prev });
+      if (check.line !== line)
+        throw new Error(`bench generator is not canonical at seq ${seq}:\n${line}\n${check.line}`);
+    }
+    prev = hash;
+    chunk.push(line);
+    seq++;
+    if (chunk.length === 100_000) await flush();
+  };
+  await put(
+    {
+      type: 'InstanceStarted',
+      data: {
+        instanceId: 'press1',
+        host: 'h1',
+        pid: 1,
+        version: '0.1.0',
+        slots: 4,
+        confHash: 'c',
+        formatLevel: 1,
+      },
+    },
+    'press1',
+    0,
+    0,
+  );
+  await put({ type: 'CoordinatorElected', data: { instanceId: 'press1', inc: 1, term: 1 } }, 'press1', 1, 0);
+  await put({ type: 'ChannelCreated', data: { channel: 'news', settings: { quality: 90 } } }, 'press1', 1, 1);
+  for (let j = 0; seq <= total; j++) {
+    const jobId = `20261125T130000Z-${j.toString(16).padStart(8, '0')}`;
+    const steps: DarkroomEvent[] = [
+      {
+        type: 'JobSubmitted',
+        data: {
+          jobId,
+          channel: 'news',
+          source: 'hotfolder:news/in',
+          relPath: `img${j}.jpg`,
+          workDir: `work/${jobId}`,
+          file: `img${j}.jpg`,
+          bytes: 2_400_000,
+          submittedBy: 'press1',
+        },
+      },
+      { type: 'JobAssigned', data: { jobId, instanceId: 'press1', inc: 1, attempt: 1 } },
+      { type: 'JobStarted', data: { jobId, instanceId: 'press1', attempt: 1 } },
+      {
+        type: 'JobCompleted',
+        data: {
+          jobId,
+          attempt: 1,
+          outcome: 'processed',
+          outputs: [`hotfolders/news/out/img${j}.jpg`],
+          timingsMs: { decode: 40, enhance: 80, encode: 30 },
+        },
+      },
+    ];
+    for (const e of steps) if (seq <= total) await put(e, 'press1', 1, 1);
+  }
+  await flush();
+}
+
+/** Reference: JSON.parse and the sha256 chain over every line of the segments, nothing else. */
+async function parseAndHash(dir: string): Promise<number> {
+  const segDir = join(dir, 'log', 'segments');
+  let prev = '';
+  let n = 0;
+  for (const name of (await readdir(segDir)).sort()) {
+    const lines = (await readFile(join(segDir, name), 'utf8')).split('\n');
+    lines.pop();
+    lines.pop();
+    for (const l of lines) {
+      JSON.parse(l);
+      prev = createHash('sha256').update(prev).update(l).digest('hex');
+      n++;
+    }
+  }
+  return n;
+}
+
+async function openTimed<S>(dir: string, projector: Projector<S>): Promise<{ ms: number; log: EventLog<S> }> {
+  const t = performance.now();
+  const log = await EventLog.open({
+    sharedDir: dir,
+    writer: { by: 'bench', inc: 0 },
+    projector,
+    snapshotEvery: 0,
+  });
+  return { ms: performance.now() - t, log };
+}
+
+console.log(`darkroom bench/log — Node ${process.version}, ${new Date().toISOString()}`);
+line(
+  'reference: one durable batch (wx+write+fsync+dir fsync+read)',
+  `${(await machineBatchMs()).toFixed(3)} ms`,
+);
+
+/** BENCH_LOG_ONLY=writes|replay runs one half (the default runs both). */
+const only = process.env['BENCH_LOG_ONLY'];
+if (only !== 'replay') {
+  const g = await oneWriter(true, 40_000, 256);
+  line(
+    'one writer, group commit on (256 appends in flight)',
+    `${fmt(g.evs)} ev/s`,
+    `goal >= 20,000 (${fmt(g.batches)} batches)`,
+  );
+  const g1 = await oneWriter(true, 1_000, 1);
+  line('one writer, group commit on, 1 append in flight', `${fmt(g1.evs)} ev/s`);
+  const ng = await oneWriter(false, 1_000, 256);
+  line('one writer, group commit off (one batch per append)', `${fmt(ng.evs)} ev/s`);
+  line(
+    '4 competing processes, 5,000 events each (16 in flight)',
+    `${fmt(await fourProcesses(5_000, 16))} ev/s`,
+    'goal >= 5,000',
+  );
+  line(
+    '4 competing processes, 5,000 events each (64 in flight)',
+    `${fmt(await fourProcesses(5_000, 64))} ev/s`,
+  );
+  line('4 competing processes, 500 events each (1 in flight)', `${fmt(await fourProcesses(500, 1))} ev/s`);
+}
+if (only !== 'writes') {
+  const TOTAL = 1_000_000;
+  const dir = await temp();
+  let t = performance.now();
+  await generateLog(dir, TOTAL);
+  line('generate 1M-event log (segments of 100,000)', `${((performance.now() - t) / 1000).toFixed(2)} s`);
+  t = performance.now();
+  await parseAndHash(dir);
+  const refS = (performance.now() - t) / 1000;
+  line(
+    'reference: JSON.parse + sha256 chain of 1M lines',
+    `${refS.toFixed(2)} s`,
+    `(~2.3 s on an idle machine: load factor ${(refS / 2.3).toFixed(1)})`,
+  );
+
+  const bare = await openTimed(dir, testProjector);
+  line('replay 1M events: read, validate, chain (test projector)', `${(bare.ms / 1000).toFixed(2)} s`);
+  await bare.log.writeSnapshot();
+  await bare.log.stop();
+  const bareSnap = await openTimed(dir, testProjector);
+  line(
+    'start from a snapshot at seq 1M (test projector: log side only)',
+    `${(bareSnap.ms / 1000).toFixed(3)} s`,
+  );
+  await bareSnap.log.stop();
+  await rm(join(dir, 'snapshots'), { recursive: true, force: true });
+  const full = await openTimed(dir, darkroomProjector);
+  line(
+    'replay 1M events with darkroomProjector (no snapshot)',
+    `${(full.ms / 1000).toFixed(2)} s`,
+    'goal <= 10 s',
+  );
+  t = performance.now();
+  const snap = await full.log.writeSnapshot();
+  line(`write snapshot at seq ${full.log.seq}`, `${((performance.now() - t) / 1000).toFixed(2)} s`);
+  for (let i = 0; i < 10; i++)
+    await full.log.append(Array.from({ length: 100 }, (_, k) => note('bench', `tail ${i * 100 + k}`)));
+  await full.log.stop();
+  const fromSnap = await openTimed(dir, darkroomProjector);
+  line(
+    `start from the snapshot at seq ${TOTAL} + 1,000-event tail`,
+    `${(fromSnap.ms / 1000).toFixed(2)} s`,
+    `goal <= 1 s (${snap ?? 'no snapshot'})`,
+  );
+  await fromSnap.log.stop();
+  await rm(dir, { recursive: true, force: true });
+}
