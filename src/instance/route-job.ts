@@ -53,9 +53,7 @@ export async function routeJob(ctx: JobContext, plan: RoutingPlan): Promise<JobR
   if (earlier !== undefined) return routed(ctx, earlier);
   const settings: RoutingSettings = {
     rules: plan.settings.rules,
-    ...(plan.settings.fallback !== undefined
-      ? { otherwise: plan.settings.fallback as RoutingSettings['rules'][number]['to'] }
-      : {}),
+    ...(plan.settings.otherwise !== undefined ? { otherwise: plan.settings.otherwise } : {}),
   };
   const decision = decideRouting(settings, await factsOf(input, job.relPath, job.bytes));
   if (decision.kind === 'unmatched') {
