@@ -79,6 +79,7 @@ interface Candidate {
   stableSince: number;
   reported: boolean;
   inFlight: boolean;
+  retryRequested: boolean;
 }
 
 const unreachableCodes = new Set([
@@ -153,13 +154,19 @@ export class HotfolderWatcher {
     return this.stopping;
   }
 
-  /** Forget that a file was reported, so it is reported again once stable (the caller left it). */
+  /**
+   * Forget that a file was reported, so it is reported again once stable (the caller left it).
+   * May be called from inside onReady: it then takes effect when the handler returns.
+   */
   retry(relPath: string): void {
     const c = this.candidates.get(relPath);
-    if (c && !c.inFlight) {
-      c.reported = false;
-      c.stableSince = this.clock.now();
+    if (!c) return;
+    if (c.inFlight) {
+      c.retryRequested = true;
+      return;
     }
+    c.reported = false;
+    c.stableSince = this.clock.now();
   }
 
   private async shutdown(): Promise<void> {
@@ -295,6 +302,7 @@ export class HotfolderWatcher {
         stableSince: now,
         reported: false,
         inFlight: false,
+        retryRequested: false,
       };
       this.candidates.set(rel, fresh);
       return fresh;
@@ -342,7 +350,8 @@ export class HotfolderWatcher {
     const done = (async () => {
       try {
         await this.opts.onReady(file);
-        c.reported = true;
+        c.reported = !c.retryRequested;
+        if (c.retryRequested) c.stableSince = this.clock.now();
       } catch (err) {
         this.log.error(
           { err, relPath: rel },
@@ -351,6 +360,7 @@ export class HotfolderWatcher {
         c.stableSince = this.clock.now();
       } finally {
         c.inFlight = false;
+        c.retryRequested = false;
       }
     })();
     this.inFlight.add(done);

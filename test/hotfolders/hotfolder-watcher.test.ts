@@ -172,6 +172,26 @@ describe('HotfolderWatcher reporting', () => {
     expect(h.ready.map((f) => f.bytes)).toEqual([3, 3, 16]);
   });
 
+  it('reports a file again when the handler asked for a retry from inside onReady', async () => {
+    let calls = 0;
+    const holder: { w?: HotfolderWatcher } = {};
+    const h = await harness({
+      onReady: (f) => {
+        calls++;
+        if (calls === 1) holder.w!.retry(f.relPath);
+      },
+    });
+    holder.w = h.watcher;
+    await writeFile(join(h.dir, 'a.jpg'), 'x');
+    await waitFor(
+      () => {
+        h.clock.advance(delay / 4);
+        return calls >= 2;
+      },
+      () => `a second call; calls=${calls}`,
+    );
+  });
+
   it('reports a file again when the handler failed', async () => {
     let calls = 0;
     const h = await harness({
