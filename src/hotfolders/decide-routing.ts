@@ -155,12 +155,7 @@ function fieldHolds(
   t: z.infer<typeof fieldTestSchema>,
   raw: string | number | readonly string[] | undefined,
 ): boolean {
-  const values =
-    raw === undefined
-      ? []
-      : Array.isArray(raw)
-        ? (raw as readonly string[])
-        : [String(raw)];
+  const values = raw === undefined ? [] : Array.isArray(raw) ? (raw as readonly string[]) : [String(raw)];
   const present = values.some((v) => v.trim() !== '');
   if (t.op === 'exists') return present;
   if (t.op === 'absent') return !present;
