@@ -1,0 +1,163 @@
+// End-to-end bench of one `darkroom start` instance: (1) a burst of 2 MP photos dropped at once,
+// images/s end to end beside the same pipeline called in a loop in this process (same run, same
+// concurrency); (2) single files trickling in: time from "stable" to "output published" minus
+// the pipeline's own time. Prints a Markdown table. BENCH_E2E_COUNT / BENCH_E2E_TRICKLE scale it.
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
+import { runPipeline } from '../../src/imaging/pipeline.js';
+import {
+  makeDrive,
+  outcomes,
+  putChannel,
+  startInstance,
+  waitFor,
+} from '../../test/fixtures/instance-drive.js';
+import { megapixelJpeg, samplesDir } from '../common/bench-images.js';
+import { printTable } from '../common/table.js';
+
+const count = Number(process.env['BENCH_E2E_COUNT'] ?? 500);
+const trickle = Number(process.env['BENCH_E2E_TRICKLE'] ?? 20);
+const readyDelayMs = 200;
+const slots = availableParallelism();
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function inputs(): Promise<string[]> {
+  const photos = ['coffee.png', 'chelsea.png', 'astronaut.png', 'rocket.jpg', 'motorcycle_left.png'];
+  const out: string[] = [];
+  for (const p of photos) out.push(await megapixelJpeg(2, join(samplesDir, p)));
+  return out;
+}
+
+/** The pipeline in a loop in this process, `slots` at a time: images/s. */
+async function inProcess(files: readonly string[], n: number): Promise<number> {
+  const settings = parsePipelineSettings({});
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: slots }, async () => {
+      while (next < n) {
+        const i = next++;
+        await runPipeline(files[i % files.length]!, settings, {
+          fileName: `b${i}.jpg`,
+          stamp: { jobId: `b${i}` },
+        });
+      }
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  const files = await inputs();
+  console.log(
+    `e2e bench: ${count} photos of 2 MP, ${trickle} trickled, ${slots} slots, file-ready delay ${readyDelayMs} ms`,
+  );
+  const baseline = await inProcess(files, Math.min(count, 100));
+
+  const drive = await makeDrive(['bench@127.0.0.1:17950:17951'], {
+    heartbeatMs: '500',
+    failureTimeoutMs: '3000',
+    logPollMs: '200',
+    hotfolderRescanMs: '1000',
+  });
+  await putChannel(drive.shared, 'bench', {
+    type: 'process',
+    fileReadyDelayMs: readyDelayMs,
+    originals: 'delete',
+  });
+  const hot = join(drive.shared, 'hotfolders', 'bench');
+  const stage = join(drive.shared, 'stage');
+  await mkdir(stage, { recursive: true });
+  await mkdir(join(hot, 'in'), { recursive: true });
+  for (let i = 0; i < count + trickle; i++)
+    await copyFile(files[i % files.length]!, join(stage, `p${String(i).padStart(4, '0')}.jpg`));
+
+  const inst = startInstance(drive.conf, 'bench', { DARKROOM_LOG_LEVEL: 'warn' });
+  try {
+    await waitFor('instance running', () => inst.output().includes('running (inc'), 60_000, inst.output);
+
+    // (1) the burst
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const n = `p${String(i).padStart(4, '0')}.jpg`;
+      await rename(join(stage, n), join(hot, 'in', n));
+    }
+    const dropMs = performance.now() - t0;
+    for (;;) {
+      const n = (await readdir(join(hot, 'out')).catch(() => [])).filter((f) => !f.startsWith('.')).length;
+      if (n >= count) break;
+      await sleep(50);
+    }
+    const burstS = (performance.now() - t0) / 1000;
+    const e2eRate = count / burstS;
+    const afterDelay = count / (burstS - readyDelayMs / 1000);
+
+    // (2) trickle: one file at a time, the next once the previous is published
+    const totals: number[] = [];
+    for (let i = count; i < count + trickle; i++) {
+      const n = `p${String(i).padStart(4, '0')}.jpg`;
+      const start = performance.now();
+      await rename(join(stage, n), join(hot, 'in', n));
+      for (;;) {
+        const names = await readdir(join(hot, 'out'));
+        if (names.includes(n)) break;
+        await sleep(2);
+      }
+      const published = performance.now() - start;
+      totals.push(published);
+    }
+    const { records } = await outcomes(drive.shared);
+    const pipelineMs = new Map<string, number>();
+    for (const r of records) {
+      if (r.type === 'JobCompleted') {
+        const t = r.data.timingsMs;
+        pipelineMs.set(
+          r.data.jobId,
+          (t['read'] ?? 0) + (t['analysis'] ?? 0) + (t['process'] ?? 0) + (t['previews'] ?? 0),
+        );
+      }
+    }
+    const byName = new Map<string, string>();
+    for (const r of records) if (r.type === 'JobSubmitted') byName.set(r.data.relPath, r.data.jobId);
+    const net: number[] = [];
+    for (let k = 0; k < trickle; k++) {
+      const n = `p${String(count + k).padStart(4, '0')}.jpg`;
+      net.push(totals[k]! - readyDelayMs - (pipelineMs.get(byName.get(n) ?? '') ?? 0));
+    }
+
+    printTable(
+      `darkroom e2e (${slots} slots, 2 MP JPEG in, same run)`,
+      ['measure', 'value', 'goal'],
+      [
+        ['pipeline in a loop in one process (images/s)', baseline, ''],
+        [`burst of ${count}, drop to last output (images/s)`, e2eRate, ''],
+        ['burst, minus the file-ready delay (images/s)', afterDelay, ''],
+        ['end-to-end overhead vs the loop (%)', (1 - e2eRate / baseline) * 100, '<= 15 %'],
+        [`trickle of ${trickle}: stable -> published minus pipeline, p50 (ms)`, quantile(net, 0.5), ''],
+        [
+          `trickle of ${trickle}: stable -> published minus pipeline, p95 (ms)`,
+          quantile(net, 0.95),
+          '<= 150 ms',
+        ],
+        ['trickle: drop -> published, p50 (ms)', quantile(totals, 0.5), ''],
+        [`time to drop the ${count} files (ms, included above)`, dropMs, ''],
+      ],
+    );
+    inst.signal('SIGTERM');
+    await inst.exited;
+  } finally {
+    if (inst.child.exitCode === null) inst.signal('SIGKILL');
+    await inst.exited;
+    await rm(drive.root, { recursive: true, force: true });
+  }
+}
+
+await main();
