@@ -12,7 +12,7 @@ shared="$demo/shared"
 hot="$shared/hotfolders/demo"
 darkroom() { node "$repo/bin/darkroom.js" "$@"; }
 
-mkdir -p "$demo"
+mkdir -p "$demo" "$shared"
 if [[ ! -f "$conf" ]]; then
   darkroom conf init --out "$conf" --shared "$shared" --server "demo@127.0.0.1:7900:7901"
   # A short file-ready delay and a quick rescan keep the demo snappy.
@@ -25,7 +25,8 @@ if darkroom channel show demo --conf "$conf" >/dev/null 2>&1; then
   echo "channel demo exists"
 else
   darkroom channel add demo --conf "$conf" --type process \
-    --input "$hot/in" --output "$hot/out" --bad "$hot/bad" --originals "$hot/originals"
+    --input "$hot/in" --output "$hot/out" --bad "$hot/bad" --originals "$hot/originals" \
+    --set fileReadyDelayMs=1000
 fi
 
 mkdir -p "$hot/in"
