@@ -8,12 +8,13 @@ import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkr
 import { silentLogger, type Logger } from '../logger.js';
 import { acquireAppendLock, DEFAULT_STALE_MS, type HeldLock } from './append-lock.js';
 import { batchName, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
-import { describeCondition, type Condition } from './conditions.js';
+import { planBatch, type AppendRequest } from './batch-plan.js';
+import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
 import { LogCursor, fileAfter, listSegments, type ReadEntry } from './log-cursor.js';
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
-import { sealRecord, validateEvent } from './record-codec.js';
+import { validateEvent } from './record-codec.js';
 import { listSnapshots, pruneSnapshots, readSnapshotFile, writeSnapshotFile } from './snapshot-store.js';
 
 export interface EventLogOptions<S> {
@@ -36,10 +37,7 @@ export interface EventLogOptions<S> {
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
 
-interface PendingAppend {
-  readonly events: readonly DarkroomEvent[];
-  readonly conditions: readonly Condition[];
-  readonly term: number | undefined;
+interface PendingAppend extends AppendRequest {
   resolve(records: readonly LogRecord[]): void;
   reject(err: unknown): void;
 }
@@ -155,7 +153,7 @@ export class EventLog<S> {
         this.logger.warn({ err, file: snap.file }, 'snapshot not usable; trying an older one');
       }
     }
-    await this.readTail(false);
+    await this.readTail();
     const after = await fileAfter(this.logDir, this.cursor.next);
     if (after !== undefined) {
       throw new DarkroomError('E_LOG_CORRUPT', {
@@ -182,6 +180,13 @@ export class EventLog<S> {
 
   private commit(state: S, records: readonly LogRecord[]): void {
     this.current = state;
+    if (this.pendingRepairs.length > 0) {
+      // A repair we queued may have been written by a batch that was not acknowledged to us.
+      const done = new Set(records.flatMap((r) => (r.type === 'BatchRepaired' ? [r.data.movedTo] : [])));
+      this.pendingRepairs = this.pendingRepairs.filter(
+        (e) => e.type !== 'BatchRepaired' || !done.has(e.data.movedTo),
+      );
+    }
     this.appliedSinceSnapshot += records.length;
     for (const l of this.listeners) {
       try {
@@ -195,7 +200,7 @@ export class EventLog<S> {
   }
 
   /** Reads every complete file past the tip. Returns the torn batch at the tip, if any. */
-  private async readTail(_forWriter: boolean): Promise<{ file: string; lines: number } | undefined> {
+  private async readTail(): Promise<{ file: string; lines: number } | undefined> {
     await this.cursor.refreshSegments();
     for (;;) {
       const step = await this.cursor.readNext();
@@ -215,7 +220,7 @@ export class EventLog<S> {
 
   /** Reads new batches and segments now; returns the last applied seq. */
   async catchUp(): Promise<number> {
-    await this.exclusive(() => this.readTail(false));
+    await this.exclusive(() => this.readTail());
     this.maybeSnapshot();
     return this.seq;
   }
@@ -329,9 +334,16 @@ export class EventLog<S> {
     const acquiredAt = this.clock.now();
     try {
       for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
-        const torn = await this.readTail(true);
+        const torn = await this.readTail();
         if (torn !== undefined) await this.repair(torn, lock);
-        const plan = this.plan(group);
+        const plan = planBatch(
+          this.o.projector,
+          { state: this.current, next: this.cursor.next, prev: this.cursor.prev ?? '' },
+          this.writer,
+          this.clock.wallTime().toISOString(),
+          this.pendingRepairs,
+          group,
+        );
         if (plan.records.length === 0) {
           for (const [a, failure] of plan.refused) a.reject(failure);
           return;
@@ -393,65 +405,6 @@ export class EventLog<S> {
         records: torn.lines,
       },
     });
-  }
-
-  /** Seals the group's records at the tip, checking each append's conditions in order. */
-  private plan(group: readonly PendingAppend[]): {
-    records: LogRecord[];
-    lines: string[];
-    state: S;
-    accepted: [PendingAppend, LogRecord[]][];
-    refused: [PendingAppend, DarkroomError][];
-  } {
-    const p = this.o.projector;
-    let state = this.current;
-    let seq = this.cursor.next;
-    let prev = this.cursor.prev ?? '';
-    const records: LogRecord[] = [];
-    const lines: string[] = [];
-    const ts = this.clock.wallTime().toISOString();
-    const seal = (e: DarkroomEvent, term: number): LogRecord => {
-      const { record, line } = sealRecord({
-        seq,
-        ts,
-        by: this.writer.by,
-        inc: this.writer.inc,
-        term,
-        type: e.type,
-        data: e.data,
-        prev,
-      });
-      seq += 1;
-      prev = record.hash;
-      records.push(record);
-      lines.push(line);
-      return record;
-    };
-    for (const e of this.pendingRepairs) state = p.apply(state, seal(e, p.provenance(state).term));
-    const accepted: [PendingAppend, LogRecord[]][] = [];
-    const refused: [PendingAppend, DarkroomError][] = [];
-    for (const a of group) {
-      const failure = p.check(state, a.conditions);
-      if (failure !== undefined) {
-        refused.push([
-          a,
-          new DarkroomError('E_LOG_CONDITION_FAILED', {
-            condition: describeCondition(failure.condition),
-            detail: failure.detail,
-          }),
-        ]);
-        continue;
-      }
-      const term = a.term ?? p.provenance(state).term;
-      const mine: LogRecord[] = [];
-      for (const e of a.events) {
-        const r = seal(e, term);
-        state = p.apply(state, r);
-        mine.push(r);
-      }
-      accepted.push([a, mine]);
-    }
-    return { records, lines, state, accepted, refused };
   }
 
   // --- snapshots and lifecycle ---------------------------------------------------------
