@@ -181,6 +181,62 @@ export const catalogue = {
     '{file}: cannot write the output ({detail})',
     'Check the output folder: space, permissions, reachability.',
   ),
+  E_IMAGE_NOT_AN_IMAGE: spec(
+    'input',
+    415,
+    65,
+    '{file}: the content is not an image ({detail})',
+    'Send an image file; the name alone does not make a file an image.',
+  ),
+  E_IMAGE_TRUNCATED: spec(
+    'input',
+    422,
+    65,
+    '{file}: the image data ends early ({detail})',
+    'Send the file again completely; it was cut off while copying or uploading.',
+  ),
+  E_IMAGE_CHECKSUM: spec(
+    'input',
+    422,
+    65,
+    '{file}: the image data fails its checksum ({detail})',
+    'Send the file again; it was damaged in transit or on disk.',
+  ),
+  E_IMAGE_MISSING: spec(
+    'input',
+    404,
+    66,
+    '{file}: no such file',
+    'Check the path; the file may have been moved or removed.',
+  ),
+  E_IMAGE_NOT_A_FILE: spec(
+    'input',
+    422,
+    66,
+    '{file}: is a {kind}, not a file',
+    'Point to an image file, not a folder or device.',
+  ),
+  E_IMAGE_OUTPUT_UNSUPPORTED: spec(
+    'input',
+    422,
+    64,
+    '{file}: darkroom cannot write {detail}',
+    'Use an output ending in .jpg, .png, .tif, .webp or .avif, or set output.format.',
+  ),
+  E_PROFILE_INVALID: spec(
+    'input',
+    422,
+    65,
+    'ICC profile {file} is not a valid ICC profile: {detail}',
+    'Point the setting to a real .icc/.icm file (a profile, not another file renamed).',
+  ),
+  E_PROFILE_WRONG_SPACE: spec(
+    'input',
+    422,
+    65,
+    'ICC profile {file} describes {actual} colour, but {setting} needs {expected}',
+    'Choose a profile of the colour space the setting expects (for example a CMYK press profile for cmykProfile).',
+  ),
   E_PROFILE_UNREADABLE: spec(
     'input',
     422,
@@ -247,6 +303,29 @@ export const catalogue = {
     74,
     'folder {dir} is unreachable: {reason}',
     'Check that the folder exists and the drive is mounted.',
+  ),
+
+  // --- instance (start, processing, drain) ---------------------------------------------------
+  E_JOB_GAVE_UP: spec(
+    'fault',
+    500,
+    70,
+    'job {jobId} was given up after {attempts} attempts that ended without an outcome (last: {reason})',
+    'Look at the instance logs for the faults of those attempts; retry the job with `darkroom jobs retry` once fixed.',
+  ),
+  E_ROUTE_NO_MATCH: spec(
+    'input',
+    422,
+    65,
+    '{file}: no routing rule of channel {channel} matches it and the channel has no fallback',
+    "Add a rule or a fallback to the routing channel, then move the file back into its input folder.",
+  ),
+  E_INPUT_MISSING: spec(
+    'fault',
+    500,
+    66,
+    'job {jobId}: its input {file} is missing from the work folder',
+    'Look in the output, originals and bad folders: an earlier attempt may have finished it; otherwise resubmit the image.',
   ),
 
   // --- projections (replay, snapshots, review) ----------------------------------------------

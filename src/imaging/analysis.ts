@@ -1,0 +1,378 @@
+// Image analysis for the enhancement and the quality check: histograms, percentiles, mean
+// luminance, colour cast, contrast, sharpness and noise, measured on a copy of at most 512 px
+// (long side). The result is JSON-safe and kept with the job for the Inspector.
+import { luma, rgbToLab, srgbToLinear } from './colour-math.js';
+import { imageError } from './image-errors.js';
+import { loadInput, type LoadedInput } from './image-input.js';
+import { sharp } from './sharp-door.js';
+
+export const analysisLongSide = 512;
+const histogramBins = 64;
+
+export interface ChannelStats {
+  readonly mean: number;
+  readonly p1: number;
+  readonly p5: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+export interface Analysis {
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+  readonly analyzedWidth: number;
+  readonly analyzedHeight: number;
+  /** libvips colour space of the original: srgb, cmyk, b-w, rgb16, ... */
+  readonly space: string;
+  readonly isCmyk: boolean;
+  readonly isGray: boolean;
+  readonly hasAlpha: boolean;
+  readonly hasProfile: boolean;
+  readonly orientation: number;
+  /** Values 0..255 after conversion to sRGB. */
+  readonly channels: { readonly r: ChannelStats; readonly g: ChannelStats; readonly b: ChannelStats };
+  readonly luminance: ChannelStats;
+  /** Mean gamma-encoded luminance, 0..1. */
+  readonly meanLuminance: number;
+  /** p99 - p1 of the luminance, 0..1. */
+  readonly contrast: number;
+  /** Mean CIE chroma (C*ab). */
+  readonly meanChroma: number;
+  readonly cast: {
+    /** The neutral estimate in CIE a*, b*: (0, 0) is no cast. */
+    readonly a: number;
+    readonly b: number;
+    readonly magnitude: number;
+    /** Share of usable pixels that support the estimate, 0..1. */
+    readonly confidence: number;
+    /** Mean 8-bit RGB of the pixels taken as neutral. */
+    readonly neutralRgb: readonly [number, number, number];
+  };
+  /** Laplacian energy over gradient energy of the grey copy (1/px^2): lower is softer. */
+  readonly sharpness: number;
+  /** Noise standard deviation in 8-bit levels at analysis size (Immerkaer's estimator). */
+  readonly noise: number;
+  /** 64-bin histograms, counts per bin. */
+  readonly histograms: {
+    readonly r: number[];
+    readonly g: number[];
+    readonly b: number[];
+    readonly l: number[];
+  };
+}
+
+/** Full-resolution (256-bin) luminance histogram, kept internally for planning tone curves. */
+export interface AnalysisDetail {
+  readonly lumaHistogram: Float64Array;
+  readonly pixels: number;
+}
+
+export function percentile(hist: ArrayLike<number>, total: number, q: number): number {
+  const target = total * q;
+  let acc = 0;
+  for (let i = 0; i < hist.length; i++) {
+    acc += hist[i]!;
+    if (acc >= target && acc > 0) return i;
+  }
+  return hist.length - 1;
+}
+
+function stats(hist: Float64Array, total: number): ChannelStats {
+  let sum = 0;
+  for (let i = 0; i < 256; i++) sum += i * hist[i]!;
+  const p = (q: number): number => percentile(hist, total, q);
+  return { mean: round(sum / total, 2), p1: p(0.01), p5: p(0.05), p50: p(0.5), p95: p(0.95), p99: p(0.99) };
+}
+
+const round = (v: number, digits: number): number => Number(v.toFixed(digits));
+
+function downsample(hist: Float64Array): number[] {
+  const out = new Array<number>(histogramBins).fill(0);
+  const per = 256 / histogramBins;
+  for (let i = 0; i < 256; i++) out[Math.floor(i / per)]! += hist[i]!;
+  return out;
+}
+
+/** Log-chromaticity histogram: u = ln(R/G), v = ln(B/G) in linear light, bins of 0.02 over +-1.2. */
+const uvRange = 60;
+const uvSize = 2 * uvRange + 1;
+const uvBin = 0.02;
+/** Prior on the cast: a shift of 0.4 in log chromaticity (a strong tungsten cast) is one sigma. */
+const castPriorSigma = 0.4;
+
+/** Summed-area table of a uvSize x uvSize histogram. */
+function summedArea(hist: Float64Array): Float64Array {
+  const w = uvSize + 1;
+  const sat = new Float64Array(w * w);
+  for (let y = 0; y < uvSize; y++) {
+    let row = 0;
+    for (let x = 0; x < uvSize; x++) {
+      row += hist[y * uvSize + x]!;
+      sat[(y + 1) * w + x + 1] = sat[y * w + x + 1]! + row;
+    }
+  }
+  return sat;
+}
+
+/** Pixels within 3 bins of (x, y). */
+function density(sat: Float64Array, x: number, y: number): number {
+  const box = 3;
+  const w = uvSize + 1;
+  const x0 = Math.max(0, x - box);
+  const y0 = Math.max(0, y - box);
+  const x1 = Math.min(uvSize, x + box + 1);
+  const y1 = Math.min(uvSize, y + box + 1);
+  return sat[y1 * w + x1]! - sat[y0 * w + x1]! - sat[y1 * w + x0]! + sat[y0 * w + x0]!;
+}
+
+/** The densest spot weighted by the prior, as [u, v]. */
+function peak(sat: Float64Array): [number, number] {
+  let best = -1;
+  let pu = 0;
+  let pv = 0;
+  for (let y = 0; y < uvSize; y++) {
+    for (let x = 0; x < uvSize; x++) {
+      const u = (x - uvRange) * uvBin;
+      const v = (y - uvRange) * uvBin;
+      const score = density(sat, x, y) * Math.exp(-(u * u + v * v) / (2 * castPriorSigma * castPriorSigma));
+      if (score > best) [best, pu, pv] = [score, u, v];
+    }
+  }
+  return [pu, pv];
+}
+
+/**
+ * Neutral estimate in log chromaticity (ln R/G, ln B/G of linear light), where a colour cast
+ * (per-channel gains) is a pure shift, the same for dark and bright pixels and unchanged by
+ * exposure. The densest spot, weighted by a prior favouring small casts, is taken as the
+ * neutrals; confidence drops when the shadows, mid-tones and highlights disagree (a sky
+ * fills one band only) or when the grey-edge estimate disagrees.
+ */
+function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
+  const n = w * h;
+  const us = new Float32Array(n);
+  const vs = new Float32Array(n);
+  const usable = new Uint8Array(n);
+  const hist = new Float64Array(uvSize * uvSize);
+  const bands = [0, 1, 2].map(() => ({ hist: new Float64Array(uvSize * uvSize), count: 0 }));
+  let usableCount = 0;
+  for (let i = 0; i < n; i++) {
+    const r = px[i * 3]!;
+    const g = px[i * 3 + 1]!;
+    const b = px[i * 3 + 2]!;
+    if (Math.min(r, g, b) < 16 || Math.max(r, g, b) > 247) continue;
+    const R = srgbToLinear[r]!;
+    const G = srgbToLinear[g]!;
+    const B = srgbToLinear[b]!;
+    const u = Math.log(R / G);
+    const v = Math.log(B / G);
+    const x = Math.round(u / uvBin) + uvRange;
+    const y = Math.round(v / uvBin) + uvRange;
+    if (x < 0 || y < 0 || x >= uvSize || y >= uvSize) continue;
+    us[i] = u;
+    vs[i] = v;
+    usable[i] = 1;
+    usableCount++;
+    hist[y * uvSize + x]!++;
+    const Y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
+    const band = bands[Y < 0.1 ? 0 : Y < 0.4 ? 1 : 2]!;
+    band.hist[y * uvSize + x]!++;
+    band.count++;
+  }
+  let [cu, cv] = peak(summedArea(hist));
+  let chosen = 0;
+  const sums = [0, 0, 0, 0, 0];
+  for (let iter = 0; iter < 2; iter++) {
+    chosen = 0;
+    sums.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (usable[i] === 0) continue;
+      const du = us[i]! - cu;
+      const dv = vs[i]! - cv;
+      if (du * du + dv * dv > 0.08 * 0.08) continue;
+      sums[0]! += px[i * 3]!;
+      sums[1]! += px[i * 3 + 1]!;
+      sums[2]! += px[i * 3 + 2]!;
+      sums[3]! += us[i]!;
+      sums[4]! += vs[i]!;
+      chosen++;
+    }
+    if (chosen === 0) break;
+    cu = sums[3]! / chosen;
+    cv = sums[4]! / chosen;
+  }
+  const mag2 = cu * cu + cv * cv;
+  let agreement = 1;
+  if (mag2 > 0 && chosen > 0) {
+    let bandsSeen = 0;
+    for (const band of bands) {
+      if (band.count < usableCount * 0.08) continue;
+      bandsSeen++;
+      const [bu, bv] = peak(summedArea(band.hist));
+      agreement = Math.min(agreement, (bu * cu + bv * cv) / mag2);
+    }
+    if (bandsSeen < 2) agreement = Math.min(agreement, 0.5);
+    agreement = Math.min(agreement, greyEdgeAgreement(px, w, h, [cu, cv]));
+  }
+  const neutral: [number, number, number] =
+    chosen === 0 ? [128, 128, 128] : [sums[0]! / chosen, sums[1]! / chosen, sums[2]! / chosen];
+  const lab = rgbToLab(Math.round(neutral[0]), Math.round(neutral[1]), Math.round(neutral[2]));
+  return {
+    a: round(lab[1], 2),
+    b: round(lab[2], 2),
+    magnitude: round(Math.sqrt(lab[1] * lab[1] + lab[2] * lab[2]), 2),
+    confidence: round(
+      usableCount === 0 ? 0 : (chosen / usableCount) * Math.max(0, Math.min(1, agreement / 0.6)),
+      3,
+    ),
+    neutralRgb: [round(neutral[0], 2), round(neutral[1], 2), round(neutral[2], 2)],
+  };
+}
+
+/**
+ * Second opinion from the grey-edge hypothesis (edges average to grey; smooth areas such as a
+ * sky do not count): how far the edge illuminant lies along the neutral estimate's direction,
+ * in log chromaticity (1 = same cast, 0 = none).
+ */
+function greyEdgeAgreement(px: Uint8Array, w: number, h: number, cast: [number, number]): number {
+  const e = [0, 0, 0];
+  const lin = srgbToLinear;
+  for (let y = 0; y < h - 1; y++) {
+    for (let x = 0; x < w - 1; x++) {
+      const i = (y * w + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const v = lin[px[i + c]!]!;
+        e[c]! += Math.abs(lin[px[i + 3 + c]!]! - v) + Math.abs(lin[px[i + w * 3 + c]!]! - v);
+      }
+    }
+  }
+  const u = cast;
+  const v = [Math.log(e[0]! / e[1]!), Math.log(e[2]! / e[1]!)];
+  const uu = u[0] * u[0] + u[1] * u[1];
+  if (!(uu > 0) || !Number.isFinite(v[0]!) || !Number.isFinite(v[1]!)) return 0;
+  return (u[0] * v[0]! + u[1] * v[1]!) / uu;
+}
+
+/** Sharpness (Laplacian over gradient energy) and Immerkaer noise sigma on the grey copy. */
+function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpness: number; noise: number } {
+  let lap2 = 0;
+  let grad2 = 0;
+  let immerkaer = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      const c = grey[i]!;
+      const l = grey[i - 1]!;
+      const r = grey[i + 1]!;
+      const u = grey[i - w]!;
+      const d = grey[i + w]!;
+      const lap = l + r + u + d - 4 * c;
+      lap2 += lap * lap;
+      grad2 += ((r - l) / 2) ** 2 + ((d - u) / 2) ** 2;
+      const diag = grey[i - w - 1]! + grey[i - w + 1]! + grey[i + w - 1]! + grey[i + w + 1]!;
+      immerkaer += Math.abs(diag - 2 * (l + r + u + d) + 4 * c);
+    }
+  }
+  const inner = Math.max(1, (w - 2) * (h - 2));
+  return {
+    sharpness: grad2 === 0 ? 0 : round(lap2 / grad2, 4),
+    noise: round((Math.sqrt(Math.PI / 2) * immerkaer) / (6 * inner), 3),
+  };
+}
+
+/** Pure: computes the analysis from interleaved 8-bit RGB pixels of the analysis copy. */
+export function analyzePixels(
+  px: Uint8Array,
+  w: number,
+  h: number,
+  about: Pick<
+    Analysis,
+    'format' | 'width' | 'height' | 'space' | 'isCmyk' | 'isGray' | 'hasAlpha' | 'hasProfile' | 'orientation'
+  >,
+): { analysis: Analysis; detail: AnalysisDetail } {
+  const n = w * h;
+  const hr = new Float64Array(256);
+  const hg = new Float64Array(256);
+  const hb = new Float64Array(256);
+  const hl = new Float64Array(256);
+  const grey = new Float32Array(n);
+  let chroma = 0;
+  for (let i = 0; i < n; i++) {
+    const r = px[i * 3]!;
+    const g = px[i * 3 + 1]!;
+    const b = px[i * 3 + 2]!;
+    hr[r]!++;
+    hg[g]!++;
+    hb[b]!++;
+    const y = luma(r, g, b);
+    grey[i] = y;
+    hl[Math.min(255, Math.round(y))]!++;
+    if ((i & 3) === 0) {
+      const lab = rgbToLab(r, g, b);
+      chroma += Math.sqrt(lab[1] * lab[1] + lab[2] * lab[2]);
+    }
+  }
+  const lum = stats(hl, n);
+  const { sharpness, noise } = sharpnessAndNoise(grey, w, h);
+  const analysis: Analysis = {
+    ...about,
+    analyzedWidth: w,
+    analyzedHeight: h,
+    channels: { r: stats(hr, n), g: stats(hg, n), b: stats(hb, n) },
+    luminance: lum,
+    meanLuminance: round(lum.mean / 255, 4),
+    contrast: round((lum.p99 - lum.p1) / 255, 4),
+    meanChroma: round(chroma / Math.ceil(n / 4), 2),
+    cast: estimateCast(px, w, h),
+    sharpness,
+    noise,
+    histograms: { r: downsample(hr), g: downsample(hg), b: downsample(hb), l: downsample(hl) },
+  };
+  return { analysis, detail: { lumaHistogram: hl, pixels: n } };
+}
+
+/** Decodes the analysis copy (oriented, sRGB, alpha flattened on white) and analyses it. Runs sharp on the libuv pool. */
+export async function analyzeLoaded(
+  loaded: LoadedInput,
+  decodable: Buffer = loaded.data,
+): Promise<{ analysis: Analysis; detail: AnalysisDetail }> {
+  const { meta } = loaded;
+  let raw: { data: Buffer; info: { width: number; height: number } };
+  try {
+    raw = await sharp(decodable, { failOn: 'warning', limitInputPixels: false })
+      .autoOrient()
+      .resize(analysisLongSide, analysisLongSide, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw imageError(err, loaded.file, 'read');
+  }
+  const orientation = meta.orientation ?? 1;
+  const swap = orientation >= 5;
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  return analyzePixels(raw.data, raw.info.width, raw.info.height, {
+    format: loaded.format,
+    width: swap ? height : width,
+    height: swap ? width : height,
+    space: meta.space ?? 'unknown',
+    isCmyk: meta.space === 'cmyk',
+    isGray: meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 3) <= 2,
+    hasAlpha: meta.hasAlpha ?? false,
+    hasProfile: meta.hasProfile ?? false,
+    orientation,
+  });
+}
+
+/** Reads and analyses one image (the public entry for the Inspector and benches). */
+export async function analyzeImage(
+  input: string | Buffer,
+  opts: { fileName?: string; maxInputPixels?: number } = {},
+): Promise<Analysis> {
+  const loaded = await loadInput(input, opts.maxInputPixels ?? 100_000_000, opts.fileName);
+  return (await analyzeLoaded(loaded)).analysis;
+}

@@ -1,0 +1,205 @@
+// The image pipeline: read and check the input, analyse it, plan the corrections, then one
+// sharp pass (orient, resize, denoise, cast, saturation, sharpen, exposure, levels, colour
+// out, metadata, encode), previews and the quality verdict. Deterministic: same input and
+// settings give identical bytes. Runs sharp on the libuv pool; never blocks for long.
+import { performance } from 'node:perf_hooks';
+import { analyzeLoaded, type Analysis } from './analysis.js';
+import { assignProfile } from './assign-profile.js';
+import { planCorrections, type Corrections } from './corrections.js';
+import { planGeometry, type ResizePlan } from './geometry.js';
+import { assumedProfileBytes, checkProfileFile, profileFile } from './icc-profile.js';
+import { imageError } from './image-errors.js';
+import { loadInput, type LoadedInput } from './image-input.js';
+import { applyEncoder, resolveFormat, type OutputFormat, type RequestedFormat } from './output-format.js';
+import type { PipelineSettings } from './pipeline-settings.js';
+import { makePreviews, type Previews } from './previews.js';
+import { parseStamp, settingsHash, stampXmp, type ProcessingStamp } from './processing-stamp.js';
+import { checkQuality, type QualityVerdict } from './quality-check.js';
+import { sharp, type Sharp } from './sharp-door.js';
+
+export interface PipelineOptions {
+  /** Name used in messages and stamps when the input is a Buffer. */
+  fileName?: string;
+  /** Overrides settings.output.format (the CLI passes the output's extension). */
+  outputFormat?: RequestedFormat;
+  /** Extra fields for the processing stamp, e.g. { channel, jobId }. JSON-safe. */
+  stamp?: Record<string, unknown>;
+}
+
+export interface PipelineResult {
+  data: Buffer;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  /** Output colour space: srgb, adobergb, gray or cmyk. */
+  space: string;
+  channels: number;
+  analysis: Analysis;
+  corrections: Corrections;
+  geometry: ResizePlan;
+  verdict: QualityVerdict;
+  stamp?: ProcessingStamp;
+  /** The stamp the input already carried: it was processed by darkroom before. */
+  previousStamp?: ProcessingStamp;
+  previews?: Previews;
+  timingsMs: Record<string, number>;
+}
+
+/** The enhancement steps that change pixels, in pipeline order. */
+function stepsOf(c: Corrections): string[] {
+  return (['noiseReduction', 'cast', 'saturation', 'sharpen', 'exposure', 'contrast'] as const).filter(
+    (k) => c[k].applied,
+  );
+}
+
+/** Adds the planned corrections to a sharp instance (order is sharp's own: see docs/imaging.md). */
+export function applyCorrections(img: Sharp, c: Corrections): Sharp {
+  if (c.noiseReduction.applied) img = img.median(c.noiseReduction.median);
+  if (c.cast.applied) {
+    const [r, g, b] = c.cast.gains;
+    img = img.recomb([
+      [r, 0, 0],
+      [0, g, 0],
+      [0, 0, b],
+    ]);
+  }
+  if (c.saturation.applied) img = img.modulate({ saturation: c.saturation.factor });
+  if (c.sharpen.applied)
+    img = img.sharpen({ sigma: c.sharpen.sigma, m1: c.sharpen.flat, m2: c.sharpen.jagged });
+  if (c.exposure.applied) {
+    const e = c.exposure.exponent;
+    // sharp: gamma(g, gOut) computes x^g before resize and x^(1/gOut) after the other steps.
+    img = e < 1 ? img.gamma(1, Math.min(3, 1 / e)) : img.gamma(Math.min(3, e), 1);
+  }
+  if (c.contrast.applied) img = img.linear(c.contrast.scale, c.contrast.offset);
+  return img;
+}
+
+async function outputProfile(colour: PipelineSettings['colour']): Promise<string | undefined> {
+  switch (colour.space) {
+    case 'srgb':
+      return 'srgb';
+    case 'adobergb':
+      return profileFile('adobergb');
+    case 'gray':
+      return undefined;
+    case 'cmyk':
+      if (colour.cmykProfile === 'builtin') return 'cmyk';
+      return (await checkProfileFile(colour.cmykProfile, 'colour.cmykProfile', 'CMYK')).path;
+  }
+}
+
+/** Sets the private IPTC keep bit: sharp 0.35 keeps IPTC only through keepMetadata(), which also keeps the ICC. */
+function keepIptc(img: Sharp): Sharp {
+  const o = (img as unknown as { options?: { keepMetadata?: unknown } }).options;
+  if (o !== undefined && typeof o.keepMetadata === 'number') o.keepMetadata |= 0b00100;
+  return img;
+}
+
+async function colourOut(img: Sharp, s: PipelineSettings, profile: string | undefined): Promise<Sharp> {
+  const attach = s.colour.embedProfile;
+  if (s.colour.space === 'gray') {
+    img = img.toColourspace('b-w');
+    return attach ? img.withIccProfile(await profileFile('gray'), { attach: true }) : img;
+  }
+  if (profile === 'srgb' && !attach) return img.toColourspace('srgb');
+  if (s.colour.space === 'cmyk') img = img.toColourspace('cmyk');
+  return img.withIccProfile(profile!, { attach });
+}
+
+const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
+
+/** Runs the whole pipeline on one image; every failure is a DarkroomError naming the file. */
+export async function runPipeline(
+  input: string | Buffer,
+  settings: PipelineSettings,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult> {
+  const timingsMs: Record<string, number> = {};
+  let t = performance.now();
+  const loaded: LoadedInput = await loadInput(input, settings.input.maxInputPixels, opts.fileName);
+  const format = resolveFormat(opts.outputFormat ?? settings.output.format, loaded.format);
+  const profile = await outputProfile(settings.colour);
+  let decodable = loaded.data;
+  const assumed = await assumedProfileBytes(settings.input.assumedProfile);
+  const rgbInput = loaded.meta.space === 'srgb' || loaded.meta.space === 'rgb16';
+  if (assumed !== undefined && !loaded.meta.hasProfile && rgbInput) {
+    try {
+      decodable = await assignProfile(loaded.data, loaded.format, assumed);
+    } catch (err) {
+      throw imageError(err, loaded.file, 'read');
+    }
+  }
+  timingsMs['read'] = ms(t);
+
+  t = performance.now();
+  const { analysis, detail } = await analyzeLoaded(loaded, decodable);
+  const geometry = planGeometry(settings.geometry, analysis.width, analysis.height);
+  const corrections = planCorrections(
+    analysis,
+    detail,
+    settings.enhancement,
+    Math.max(geometry.width, geometry.height),
+    Math.max(analysis.width, analysis.height),
+  );
+  const verdict = checkQuality(analysis, settings.quality, settings.enhancement.exposure.target);
+  timingsMs['analysis'] = ms(t);
+
+  t = performance.now();
+  const previousStamp =
+    loaded.meta.xmp === undefined ? undefined : parseStamp(loaded.meta.xmp.toString('utf8'));
+  let img = sharp(decodable, { failOn: 'warning', limitInputPixels: false }).autoOrient();
+  if (geometry.resize !== undefined) img = img.resize(geometry.resize);
+  img = applyCorrections(img, corrections);
+  img = await colourOut(img, settings, profile);
+  if (geometry.density !== undefined) img = img.withDensity(geometry.density);
+  const out = settings.output;
+  if (out.keepExif) img = img.keepExif();
+  if (out.keepIptc) img = keepIptc(img);
+  let stamp: ProcessingStamp | undefined;
+  if (out.stamp) {
+    stamp = {
+      tool: 'darkroom',
+      version: 1,
+      settingsHash: settingsHash(settings),
+      steps: stepsOf(corrections),
+      outputSpace: settings.colour.space,
+      ...(opts.stamp !== undefined ? { context: opts.stamp } : {}),
+    };
+    const existing =
+      out.keepXmp && loaded.meta.xmp !== undefined ? loaded.meta.xmp.toString('utf8') : undefined;
+    img = img.withXmp(stampXmp(stamp, existing));
+  } else if (out.keepXmp) img = img.keepXmp();
+  img = applyEncoder(img, format, out, settings.colour.space);
+  let result: { data: Buffer; info: { width: number; height: number; channels: number } };
+  try {
+    result = await img.toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw imageError(err, loaded.file, 'read');
+  }
+  timingsMs['process'] = ms(t);
+
+  let previews: Previews | undefined;
+  if (settings.previews.enabled) {
+    t = performance.now();
+    previews = await makePreviews(decodable, result.data, settings.previews.size, loaded.file);
+    timingsMs['previews'] = ms(t);
+  }
+  const channels = settings.colour.space === 'cmyk' ? 4 : result.info.channels;
+  return {
+    data: result.data,
+    format,
+    width: result.info.width,
+    height: result.info.height,
+    space: settings.colour.space,
+    channels,
+    analysis,
+    corrections,
+    geometry,
+    verdict,
+    ...(stamp !== undefined ? { stamp } : {}),
+    ...(previousStamp !== undefined ? { previousStamp } : {}),
+    ...(previews !== undefined ? { previews } : {}),
+    timingsMs,
+  };
+}

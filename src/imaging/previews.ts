@@ -1,0 +1,59 @@
+// Before/after previews for the Inspector: small sRGB JPEGs and their 64-bin luminance
+// histograms. The "after" preview is made from the output itself (CMYK shown via its profile).
+import { luma } from './colour-math.js';
+import { imageError } from './image-errors.js';
+import { sharp } from './sharp-door.js';
+
+export interface Previews {
+  readonly before: Buffer;
+  readonly after: Buffer;
+  readonly width: number;
+  readonly height: number;
+  /** 64-bin luminance histograms of the previews, counts per bin. */
+  readonly histogramBefore: number[];
+  readonly histogramAfter: number[];
+}
+
+async function preview(
+  input: Buffer,
+  size: number,
+): Promise<{ jpeg: Buffer; histogram: number[]; w: number; h: number }> {
+  const { data, info } = await sharp(input, { failOn: 'warning', limitInputPixels: false })
+    .autoOrient()
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const histogram = new Array<number>(64).fill(0);
+  const ch = info.channels;
+  for (let i = 0; i + 2 < data.length; i += ch) {
+    const y = ch >= 3 ? luma(data[i]!, data[i + 1]!, data[i + 2]!) : data[i]!;
+    histogram[Math.min(63, Math.floor(y / 4))]!++;
+  }
+  const jpeg = await sharp(data, { raw: { width: info.width, height: info.height, channels: ch } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  return { jpeg, histogram, w: info.width, h: info.height };
+}
+
+export async function makePreviews(
+  before: Buffer,
+  after: Buffer,
+  size: number,
+  file: string,
+): Promise<Previews> {
+  try {
+    const [b, a] = await Promise.all([preview(before, size), preview(after, size)]);
+    return {
+      before: b.jpeg,
+      after: a.jpeg,
+      width: a.w,
+      height: a.h,
+      histogramBefore: b.histogram,
+      histogramAfter: a.histogram,
+    };
+  } catch (err) {
+    throw imageError(err, file, 'read');
+  }
+}
