@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { EventLog } from '../events/event-log.js';
+import { eventSchemas, isEventType } from '../events/event-types.js';
 import { LogCursor, type ReadEntry } from '../events/log-cursor.js';
 import type { LogRecord } from '../events/log-record.js';
 import { readRecords, verifyLog } from '../events/log-reader.js';
@@ -137,6 +138,11 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
       action(ctx, async (opts: TailOptions) => {
         const { sharedDir } = await resolveSharedDrive(opts);
         const want = positiveInt('--lines', opts.lines);
+        if (opts.type !== undefined && !isEventType(opts.type)) {
+          throw new DarkroomError('E_USAGE', {
+            detail: `--type ${opts.type} is not an event type; known: ${Object.keys(eventSchemas).join(', ')}`,
+          });
+        }
         const filtered = opts.type !== undefined || opts.job !== undefined;
         const starts = await fileStarts(sharedDir);
         // Unfiltered: start a few files from the end; filtered: the whole log must be read.

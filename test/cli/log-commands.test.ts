@@ -49,6 +49,10 @@ describe('darkroom log', () => {
         .split('\n')
         .map((l) => (JSON.parse(l) as { seq: number }).seq),
     ).toEqual([1, 2]);
+    expect(await run('log', 'tail', '--type', 'OperatorNoted', '--shared', dir)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('not an event type'),
+    });
     const stats = await run('log', 'stats', '--json', '--shared', dir);
     expect(JSON.parse(stats.out)).toMatchObject({
       lastSeq: 2,
