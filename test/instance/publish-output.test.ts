@@ -77,7 +77,7 @@ describe('publishOutput', () => {
     // Forge the crash: intent written, temp written and linked, marker never written.
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'photo.jpg'), 'other job');
-    await writeFile(join(work, 'publish.intent'), `${out}\n`);
+    await writeFile(join(work, '.darkroom-publish.intent'), `${out}\n`);
     const temp = join(out, '.darkroom-job1-1.tmp');
     await writeFile(temp, 'first run');
     await link(temp, join(out, 'photo-1.jpg'));
@@ -88,7 +88,7 @@ describe('publishOutput', () => {
 
   it('a rerun after a crash that lost the temp file asks isOurs', async () => {
     await mkdir(out, { recursive: true });
-    await writeFile(join(work, 'publish.intent'), `${out}\n`);
+    await writeFile(join(work, '.darkroom-publish.intent'), `${out}\n`);
     await writeFile(join(out, 'photo.jpg'), 'stamped job1');
     const again = await publishOutput(
       req({ attempt: 2, isOurs: async (p) => (await readFile(p, 'utf8')).includes('job1') }),
@@ -99,7 +99,7 @@ describe('publishOutput', () => {
 
   it('a rerun whose earlier attempt never published writes the output once', async () => {
     await mkdir(out, { recursive: true });
-    await writeFile(join(work, 'publish.intent'), `${out}\n`);
+    await writeFile(join(work, '.darkroom-publish.intent'), `${out}\n`);
     await writeFile(join(out, '.darkroom-job1-1.tmp'), 'half written');
     const p = await publishOutput(req({ attempt: 2 }));
     expect(p.reused).toBe(false);
