@@ -227,6 +227,7 @@ export class Instance {
     const log = this.#log;
     const wasRunning = this.#status === 'running';
     this.#status = 'stopping';
+    this.#worker?.stopTaking();
     clearInterval(this.#beat);
     const steps: [string, () => Promise<unknown>][] = [
       [

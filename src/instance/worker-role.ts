@@ -201,6 +201,11 @@ export class WorkerRole {
    * aborts and releases those that have not begun publishing, waits for those that have, and
    * releases jobs assigned to this incarnation that never started.
    */
+  /** Starts no further job (the first step of a stop); running ones go on. */
+  stopTaking(): void {
+    this.#draining = true;
+  }
+
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
     this.#undo?.();

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   cli,
   dropSamples,
+  fastConf,
   listFiles,
   makeDrive,
   outcomes,
@@ -95,6 +96,45 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     expect(types.slice(-2)).toEqual(['InstanceStopping', 'InstanceStopped']);
     const verify = await cli(['log', 'verify', '--conf', d.conf]);
     expect(verify.code, verify.err).toBe(0);
+  });
+
+  it('SIGTERM in the middle of a batch releases what it holds within the drain timeout; a restart finishes exactly once', async () => {
+    const d = (drive = await makeDrive(undefined, { ...fastConf, drainTimeoutMs: '0' }));
+    await putChannel(d.shared, 'press', { type: 'process', fileReadyDelayMs: 200 });
+    const first = start(d);
+    await waitFor('instance running', () => first.output().includes('running (inc'), 30_000, first.output);
+    const kinds = await dropSamples(join(d.shared, 'hotfolders', 'press', 'in'), 60, { badEvery: 7 });
+    await waitFor(
+      '10 outcomes',
+      async () => (await outcomes(d.shared)).final.size >= 10,
+      60_000,
+      first.output,
+    );
+    first.signal('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const { records } = await outcomes(d.shared);
+    const tail = records.slice(records.findIndex((r) => r.type === 'InstanceStopping'));
+    expect(tail.at(-1)?.type).toBe('InstanceStopped');
+    // Nothing is left held by the stopping incarnation: every job it had started ended or was released.
+    const held = new Set<string>();
+    for (const r of records) {
+      if (r.type === 'JobStarted') held.add(r.data.jobId);
+      if (r.type === 'JobCompleted' || r.type === 'JobFailed' || r.type === 'JobReleased')
+        held.delete(r.data.jobId);
+    }
+    expect([...held]).toEqual([]);
+    expect(tail.filter((r) => r.type === 'JobAssigned')).toEqual([]);
+
+    const second = start(d);
+    await waitFor(
+      '60 outcomes after the restart',
+      async () => (await outcomes(d.shared)).final.size >= 60,
+      120_000,
+      second.output,
+    );
+    await expectExactlyOnce(d, kinds);
+    second.signal('SIGTERM');
+    expect(await second.exited).toBe(0);
   });
 
   it('SIGKILL in the middle of a batch, then a restart: still exactly once', async () => {

@@ -103,7 +103,12 @@ describe('darkroom start: the hotfolder flow', () => {
     );
     await writeFile(join(hot('tix', 'in'), 'broken.xml'), '<jobTicket><image>loose.jpg</image>');
     const out = join(hot('tix', 'out'), 'ticketed');
-    await waitFor('named.png and its result ticket', () => exists(join(out, 'named.result.xml')), 30_000, a.output);
+    await waitFor(
+      'named.png and its result ticket',
+      () => exists(join(out, 'named.result.xml')),
+      30_000,
+      a.output,
+    );
     await waitFor(
       'bad ticket moved',
       () => exists(join(hot('tix', 'bad'), 'broken.xml.error.txt')),
