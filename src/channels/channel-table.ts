@@ -69,17 +69,17 @@ export function channelTable(rows: readonly ChannelRow[]): string[] {
 /** The `channel show` block: state and provenance, then the settings as indented JSON. */
 export function channelDetail(view: ChannelView, folders: Readonly<Record<string, string>>): string[] {
   const r = channelRow(view);
+  const at = (s: { by: string; ts: string; seq: number }) => `by ${s.by} at ${s.ts} (seq ${s.seq})`;
+  const label = (key: string, value: string) => `${key.padEnd(14)}${value}`;
   const lines = [
-    `channel   ${view.name} (${r.type})`,
-    `state     ${r.reason === undefined ? r.state : `${r.state}: ${r.reason}`}`,
-    `revision  ${view.revision}, changed by ${view.updated.by} at ${view.updated.ts} (seq ${view.updated.seq})`,
-    `created   by ${view.created.by} at ${view.created.ts} (seq ${view.created.seq})`,
+    label('channel', `${view.name} (${r.type})`),
+    label('state', r.reason === undefined ? r.state : `${r.state}: ${r.reason}`),
+    label('revision', `${view.revision}, changed ${at(view.updated)}`),
+    label('created', at(view.created)),
   ];
-  if (view.paused && view.pausedAt !== undefined) {
-    lines.push(`paused    by ${view.pausedAt.by} at ${view.pausedAt.ts} (seq ${view.pausedAt.seq})`);
-  }
-  if (r.group !== undefined) lines.push(`group     ${r.group}`);
-  for (const [key, dir] of Object.entries(folders)) lines.push(`${key.padEnd(9)} ${dir}`);
+  if (view.paused && view.pausedAt !== undefined) lines.push(label('paused', at(view.pausedAt)));
+  if (r.group !== undefined) lines.push(label('group', r.group));
+  for (const [key, dir] of Object.entries(folders)) lines.push(label(key, dir));
   lines.push(
     'settings',
     ...JSON.stringify(view.settings, null, 2)

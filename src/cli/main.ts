@@ -2,11 +2,21 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext, RegisterGroup } from './cli-context.js';
 import { VERSION } from '../version.js';
+import { registerChannelCommands } from './channel-commands.js';
 import { registerConfCommands } from './conf-commands.js';
+import { registerJobsCommands } from './jobs-commands.js';
 import { registerLogCommands } from './log-commands.js';
+import { registerProcessCommand } from './process-command.js';
 import { registerStartCommand } from './start-command.js';
 
-const groups: RegisterGroup[] = [registerConfCommands, registerLogCommands, registerStartCommand];
+const groups: RegisterGroup[] = [
+  registerConfCommands,
+  registerChannelCommands,
+  registerJobsCommands,
+  registerLogCommands,
+  registerProcessCommand,
+  registerStartCommand,
+];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   let exit = 0;
