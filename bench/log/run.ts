@@ -12,6 +12,7 @@ import { EventLog } from '../../src/events/event-log.js';
 import type { DarkroomEvent } from '../../src/events/event-types.js';
 import type { Projector } from '../../src/events/projector.js';
 import { sealRecord } from '../../src/events/record-codec.js';
+import { DEFAULT_SEGMENT_RECORDS } from '../../src/events/segment-pack.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
 import { note, testProjector } from '../../test/events/test-projector.js';
 
@@ -123,7 +124,7 @@ function sorted(v: unknown): unknown {
 
 /**
  * A realistic 1M-event log (jobs submitted, assigned, started, completed), written directly as
- * segments of 100,000 records. Event data is built once per job with sorted keys so that
+ * segments of DEFAULT_SEGMENT_RECORDS (10,000) records, as `log pack` makes them. Event data is built once per job with sorted keys so that
  * JSON.stringify yields the canonical line (checked against sealRecord for the first jobs).
  */
 async function generateLog(dir: string, total: number): Promise<void> {
@@ -156,7 +157,7 @@ async function generateLog(dir: string, total: number): Promise<void> {
     prev = hash;
     chunk.push(line);
     seq++;
-    if (chunk.length === 100_000) await flush();
+    if (chunk.length === DEFAULT_SEGMENT_RECORDS) await flush();
   };
   await put(
     {
@@ -275,7 +276,7 @@ if (only !== 'writes') {
   const dir = await temp();
   let t = performance.now();
   await generateLog(dir, TOTAL);
-  line('generate 1M-event log (segments of 100,000)', `${((performance.now() - t) / 1000).toFixed(2)} s`);
+  line('generate 1M-event log (segments of 10,000)', `${((performance.now() - t) / 1000).toFixed(2)} s`);
   t = performance.now();
   await parseAndHash(dir);
   const refS = (performance.now() - t) / 1000;

@@ -26,9 +26,14 @@ export function chainHash(prev: string, canonicalBody: string): string {
 
 /** Computes the record's hash and its line (without the newline). */
 export function sealRecord(unsealed: UnsealedRecord): { record: LogRecord; line: string } {
-  const hash = chainHash(unsealed.prev, canonical(unsealed));
+  const body = canonical(unsealed);
+  const hash = chainHash(unsealed.prev, body);
   const record = { ...unsealed, hash } as LogRecord;
-  return { record, line: canonical(record) };
+  // `hash` sorts right before the top-level `inc`; splice it in rather than serialise twice.
+  const tail = `,"inc":${unsealed.inc},"prev":"${unsealed.prev}","seq":${unsealed.seq},`;
+  const at = body.lastIndexOf(tail);
+  const line = at > 0 ? `${body.slice(0, at)},"hash":"${hash}"${body.slice(at)}` : canonical(record);
+  return { record, line };
 }
 
 /** Validates an event's data against its schema before it is written; throws E_LOG_RECORD_INVALID. */

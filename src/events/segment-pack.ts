@@ -14,8 +14,14 @@ import { SEGMENTS_DIR, batchName, fileBytes, fsyncDir, parseBatchName, segmentNa
 import { LogCursor, listSegments } from './log-cursor.js';
 import { canonical } from './record-codec.js';
 
+/**
+ * Records per segment by default: small enough that starting from a snapshot (which reads the
+ * whole segment holding its seq) stays fast, large enough that 1M events are 100 files.
+ */
+export const DEFAULT_SEGMENT_RECORDS = 10_000;
+
 export interface PackOptions {
-  /** Records per segment at most (default 100,000). */
+  /** Records per segment at most (default DEFAULT_SEGMENT_RECORDS). */
   readonly maxRecords?: number;
   /** Pack only when at least this many records sit in batch files (default 1). */
   readonly minRecords?: number;
@@ -60,7 +66,7 @@ async function writeSegment(
 /** Packs complete batches after the last segment into segments, then removes them. Touches the shared drive. */
 export async function packLog(sharedDir: string, opts: PackOptions = {}): Promise<PackResult> {
   const logDir = join(sharedDir, 'log');
-  const maxRecords = opts.maxRecords ?? 100_000;
+  const maxRecords = opts.maxRecords ?? DEFAULT_SEGMENT_RECORDS;
   const keep = opts.keepBatches ?? 1;
   const segs = await listSegments(logDir);
   let end = 0;

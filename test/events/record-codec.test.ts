@@ -145,3 +145,13 @@ describe('a damaged or invalid line', () => {
     });
   });
 });
+
+describe('sealRecord', () => {
+  it('produces exactly the canonical serialisation of the sealed record, whatever the data holds', () => {
+    const tricky = { author: ',"inc":0,"prev":"","seq":1,', text: '"hash" \\ \u00e9 \n' };
+    for (const data of [tricky, { author: 'a', text: 'b' }]) {
+      const { record, line } = sealRecord({ ...unsealed(1, ''), data } as UnsealedRecord);
+      expect(line).toBe(canonical(record));
+    }
+  });
+});

@@ -109,9 +109,9 @@ describe('snapshots', () => {
     );
     const warnings: unknown[] = [];
     const logger = silentLogger.child({});
-    logger.warn = ((obj: unknown) => {
+    logger.warn = (obj: unknown) => {
       warnings.push(obj);
-    });
+    };
     const full = await drive.open('r', { logger });
     expect(full.state.count).toBe(30);
     expect(warnings).toEqual([expect.objectContaining({ code: 'E_SNAPSHOT_MISMATCH', seq: 25 })]);
@@ -153,9 +153,9 @@ describe('snapshots', () => {
         await writeSnapshotFile(drive.dir, testProjector.provenance(s), testProjector.toSnapshot(s));
         const loaded: unknown[] = [];
         const logger = silentLogger.child({});
-        logger.info = ((obj: unknown) => {
+        logger.info = (obj: unknown) => {
           loaded.push(obj);
-        });
+        };
         const log = await drive.open(`split${k}`, { logger });
         expect(loaded).toEqual([expect.objectContaining({ seq: k })]);
         expect(log.state).toEqual(full.state);
