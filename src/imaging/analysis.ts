@@ -206,15 +206,18 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
   const mag2 = cu * cu + cv * cv;
   let agreement = 1;
   if (mag2 > 0 && chosen > 0) {
-    let bandsSeen = 0;
+    const projections: number[] = [];
     for (const band of bands) {
       if (band.count < usableCount * 0.08) continue;
-      bandsSeen++;
       const [bu, bv] = peak(summedArea(band.hist));
-      agreement = Math.min(agreement, (bu * cu + bv * cv) / mag2);
+      projections.push((bu * cu + bv * cv) / mag2);
     }
-    if (bandsSeen < 2) agreement = Math.min(agreement, 0.5);
-    agreement = Math.min(agreement, greyEdgeAgreement(px, w, h, [cu, cv]));
+    projections.sort((x, y) => x - y);
+    // Three bands: the middle one (one odd band is tolerated); two: the weaker; one: doubtful.
+    const bandAgreement =
+      projections.length >= 3 ? projections[1]! : projections.length === 2 ? projections[0]! : 0.5;
+    const edge = greyEdgeAgreement(px, w, h, [cu, cv]);
+    agreement = Math.min(bandAgreement, edge);
   }
   const neutral: [number, number, number] =
     chosen === 0 ? [128, 128, 128] : [sums[0]! / chosen, sums[1]! / chosen, sums[2]! / chosen];

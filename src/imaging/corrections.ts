@@ -32,6 +32,9 @@ export interface Corrections {
 const sharpSoftLimit = 2.0;
 const sharpBlurred = 0.5;
 
+/** Casts up to this many delta E are not corrected, and larger ones less this much. */
+const castDeadband = 3;
+
 const r3 = (v: number): number => Number(v.toFixed(3));
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
@@ -46,12 +49,17 @@ export function planCast(a: Analysis, s: Enhancement['cast']): Corrections['cast
   });
   if (!s.enabled || s.strength === 0) return none('disabled');
   if (a.isGray) return none('grey image');
-  if (measured < 2.5) return none('no visible cast');
+  if (measured <= castDeadband) return none('no visible cast');
   if (a.cast.confidence < 0.03) return none('too few neutral pixels to judge');
   const [r, g, b] = a.cast.neutralRgb;
   const grey = 0.2126 * r + 0.7152 * g + 0.0722 * b;
   // Confidence below 20 % of pixels weakens the correction: the "neutrals" may be a real colour.
-  const amount = clamp(s.strength * Math.min(1, a.cast.confidence / 0.2), 0, 1.5);
+  // The first 3 delta E are left alone: slight warmth is often the scene, not a fault.
+  const amount = clamp(
+    s.strength * Math.min(1, a.cast.confidence / 0.2) * (1 - castDeadband / measured),
+    0,
+    1.5,
+  );
   const gain = (c: number): number => r3(clamp((grey / Math.max(c, 1)) ** amount, 0.6, 1.6));
   return {
     applied: true,
@@ -193,8 +201,8 @@ export function planSaturation(
 
 /**
  * Sharpening: radius grows with the output's long side (print of a large file needs a larger
- * radius to show), amount with how soft the analysis copy is. Flat areas are never sharpened
- * (no noise amplification).
+ * radius to show), amount with how soft the analysis copy is. Flat areas of sharp images are
+ * left alone (no noise amplification).
  */
 export function planSharpen(
   a: Analysis,
@@ -211,10 +219,14 @@ export function planSharpen(
   const jagged = r3(clamp(s.strength, 0, 2) * (2 * softness + downscale));
   if (jagged < 0.05)
     return { applied: false, sigma: 0, flat: 0, jagged: 0, reason: `sharp enough (${a.sharpness})` };
+  // Soft images have gentle edges that sharp's threshold counts as flat: sharpen those too,
+  // with a radius that reaches across the blur.
+  const flat = r3(jagged * 0.5 * softness);
+  const radius = r3(Math.max(sigma, 0.5 + 0.7 * softness));
   return {
     applied: true,
-    sigma,
-    flat: 0,
+    sigma: radius,
+    flat,
     jagged,
     reason: `sharpness ${a.sharpness}, output ${outLongSide} px`,
   };

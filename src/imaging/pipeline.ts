@@ -47,31 +47,32 @@ export interface PipelineResult {
 
 /** The enhancement steps that change pixels, in pipeline order. */
 function stepsOf(c: Corrections): string[] {
-  return (['noiseReduction', 'cast', 'saturation', 'sharpen', 'exposure', 'contrast'] as const).filter(
+  return (['noiseReduction', 'saturation', 'sharpen', 'exposure', 'cast', 'contrast'] as const).filter(
     (k) => c[k].applied,
   );
 }
 
-/** Adds the planned corrections to a sharp instance (order is sharp's own: see docs/imaging.md). */
+/**
+ * Adds the planned corrections to a sharp instance. sharp applies them in its own order:
+ * median, modulate, sharpen, gamma, then linear. The cast gains ride in the final per-channel
+ * linear step together with the levels (raised to the exposure exponent, since they act after
+ * it); recomb is not used because its float output breaks the gamma step that follows.
+ */
 export function applyCorrections(img: Sharp, c: Corrections): Sharp {
   if (c.noiseReduction.applied) img = img.median(c.noiseReduction.median);
-  if (c.cast.applied) {
-    const [r, g, b] = c.cast.gains;
-    img = img.recomb([
-      [r, 0, 0],
-      [0, g, 0],
-      [0, 0, b],
-    ]);
-  }
   if (c.saturation.applied) img = img.modulate({ saturation: c.saturation.factor });
   if (c.sharpen.applied)
     img = img.sharpen({ sigma: c.sharpen.sigma, m1: c.sharpen.flat, m2: c.sharpen.jagged });
+  const e = c.exposure.exponent;
   if (c.exposure.applied) {
-    const e = c.exposure.exponent;
-    // sharp: gamma(g, gOut) computes x^g before resize and x^(1/gOut) after the other steps.
+    // sharp: gamma(g, gOut) computes x^g before resizing and x^(1/gOut) after the other steps.
     img = e < 1 ? img.gamma(1, Math.min(3, 1 / e)) : img.gamma(Math.min(3, e), 1);
   }
-  if (c.contrast.applied) img = img.linear(c.contrast.scale, c.contrast.offset);
+  if (c.cast.applied || c.contrast.applied) {
+    const scale = c.contrast.scale;
+    const gains = c.cast.gains.map((g) => scale * g ** e);
+    img = img.linear(gains, [c.contrast.offset, c.contrast.offset, c.contrast.offset]);
+  }
   return img;
 }
 

@@ -1,0 +1,146 @@
+// Each correction measurably moves a known defect (added to a real photo) toward the original;
+// a pristine photo changes only slightly.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeImage } from '../../src/imaging/analysis.js';
+import { runPipeline } from '../../src/imaging/pipeline.js';
+import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
+import { sharp } from '../../src/imaging/sharp-door.js';
+import { degrade, deltaE, samplePng } from './image-fixtures.js';
+
+const defaults = parsePipelineSettings({});
+const png = { outputFormat: 'png' as const };
+const originals = new Map<string, Buffer>();
+
+beforeAll(async () => {
+  for (const name of ['motorcycle_left.png', 'u76c0g_bliznaca_srgb8.png', 'astronaut.png', 'coffee.png']) {
+    originals.set(name, await samplePng(name, 320));
+  }
+});
+
+const orig = (name: string): Buffer => originals.get(name)!;
+
+describe('colour cast removal', () => {
+  it.each([
+    ['warm', 'motorcycle_left.png', [1.1, 1, 0.8], [8, 0, -5]],
+    ['cool', 'u76c0g_bliznaca_srgb8.png', [0.85, 0.97, 1.1], [-5, 0, 10]],
+    ['warm', 'astronaut.png', [1.1, 1, 0.8], [8, 0, -5]],
+  ] as const)('a %s cast on %s shrinks and the image gets closer to the original', async (_k, name, a, b) => {
+    const o = orig(name);
+    const cast = await degrade(o, (s) => s.linear([...a], [...b]));
+    const r = await runPipeline(cast, defaults, png);
+    expect(r.corrections.cast.applied).toBe(true);
+    const before = (await analyzeImage(cast)).cast.magnitude;
+    const after = (await analyzeImage(r.data)).cast.magnitude;
+    expect(after).toBeLessThan(before * 0.6);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, cast)) * 0.75);
+  });
+});
+
+describe('exposure and contrast', () => {
+  it('an under-exposed photo is brought back at least halfway', async () => {
+    const o = orig('motorcycle_left.png');
+    const dark = await degrade(o, (s) => s.linear(0.6, 0));
+    const r = await runPipeline(dark, defaults, png);
+    expect(r.corrections.contrast.applied || r.corrections.exposure.applied).toBe(true);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, dark)) * 0.5);
+    expect(r.analysis.meanLuminance).toBeLessThan((await analyzeImage(r.data)).meanLuminance);
+  });
+
+  it('an over-exposed photo is darkened toward the original', async () => {
+    const o = orig('u76c0g_bliznaca_srgb8.png');
+    const bright = await degrade(o, (s) => s.gamma(1, 1.8));
+    const r = await runPipeline(bright, defaults, png);
+    expect(r.corrections.exposure.applied || r.corrections.contrast.applied).toBe(true);
+    expect((await analyzeImage(r.data)).meanLuminance).toBeLessThan(r.analysis.meanLuminance);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, bright)) * 0.8);
+  });
+
+  it('a flat photo gets its range back', async () => {
+    const o = orig('astronaut.png');
+    const flat = await degrade(o, (s) => s.linear(0.6, 51));
+    const r = await runPipeline(flat, defaults, png);
+    expect(r.corrections.contrast.applied).toBe(true);
+    expect((await analyzeImage(r.data)).contrast).toBeGreaterThan(r.analysis.contrast * 1.3);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, flat)) * 0.5);
+  });
+
+  it('the exposure step alone (contrast off) moves the mean toward the target', async () => {
+    const o = orig('coffee.png');
+    const dark = await degrade(o, (s) => s.gamma(2.2, 1));
+    const s = parsePipelineSettings({ enhancement: { contrast: { enabled: false } } });
+    const r = await runPipeline(dark, s, png);
+    expect(r.corrections.exposure.applied).toBe(true);
+    expect(r.corrections.exposure.exponent).toBeLessThan(1);
+    const after = (await analyzeImage(r.data)).meanLuminance;
+    expect(Math.abs(after - 0.46)).toBeLessThan(Math.abs(r.analysis.meanLuminance - 0.46));
+  });
+});
+
+describe('sharpening and noise reduction', () => {
+  it('a blurred photo is measured soft and sharpened', async () => {
+    const blurred = await degrade(orig('astronaut.png'), (s) => s.blur(1.5));
+    const r = await runPipeline(blurred, defaults, png);
+    expect(r.corrections.sharpen.applied).toBe(true);
+    expect((await analyzeImage(r.data)).sharpness).toBeGreaterThan(r.analysis.sharpness * 1.2);
+  });
+
+  it('a noisy photo gets a median filter and less noise', async () => {
+    const o = orig('u76c0g_bliznaca_srgb8.png');
+    const { width, height } = await sharp(o).metadata();
+    const noise = await sharp({
+      create: {
+        width,
+        height,
+        channels: 3,
+        background: '#808080',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
+      .png()
+      .toBuffer();
+    const noisy = await sharp(o)
+      .composite([{ input: noise, blend: 'overlay' }])
+      .png()
+      .toBuffer();
+    const r = await runPipeline(noisy, defaults, png);
+    expect(r.corrections.noiseReduction.applied).toBe(true);
+    expect((await analyzeImage(r.data)).noise).toBeLessThan(r.analysis.noise * 0.7);
+  });
+
+  it('sharpening radius grows with the output size', async () => {
+    const small = await runPipeline(
+      orig('astronaut.png'),
+      parsePipelineSettings({ enhancement: { sharpen: { strength: 2 } }, geometry: { width: 200 } }),
+      png,
+    );
+    const blurred = await degrade(orig('astronaut.png'), (s) => s.blur(1.5).resize(3200));
+    const big = await runPipeline(blurred, defaults, { outputFormat: 'jpeg' });
+    expect(small.corrections.sharpen.sigma).toBeLessThan(big.corrections.sharpen.sigma);
+  });
+});
+
+describe('do no harm', () => {
+  it.each(['motorcycle_left.png', 'coffee.png'])('pristine %s changes only slightly', async (name) => {
+    const o = orig(name);
+    const r = await runPipeline(o, defaults, png);
+    expect(await deltaE(o, r.data)).toBeLessThan(2.5);
+  });
+
+  it('every step disabled leaves the pixels as they were', async () => {
+    const off = { enabled: false };
+    const s = parsePipelineSettings({
+      enhancement: {
+        cast: off,
+        exposure: off,
+        contrast: off,
+        saturation: off,
+        sharpen: off,
+        noiseReduction: off,
+      },
+    });
+    const o = orig('coffee.png');
+    const r = await runPipeline(o, s, png);
+    expect(await deltaE(o, r.data)).toBeLessThan(0.05);
+    expect(r.stamp?.steps).toEqual([]);
+  });
+});
