@@ -150,7 +150,7 @@ describe('sealRecord', () => {
   it('produces exactly the canonical serialisation of the sealed record, whatever the data holds', () => {
     const tricky = { author: ',"inc":0,"prev":"","seq":1,', text: '"hash" \\ \u00e9 \n' };
     for (const data of [tricky, { author: 'a', text: 'b' }]) {
-      const { record, line } = sealRecord({ ...unsealed(1, ''), data } as UnsealedRecord);
+      const { record, line } = sealRecord({ ...unsealed(1, ''), data });
       expect(line).toBe(canonical(record));
     }
   });
