@@ -12,7 +12,8 @@ export function initialCluster(): ClusterState {
 
 /**
  * Pure: the cluster projection after `record`. Expects the replay rules (apply-record.ts) to have
- * accepted the record; an event that does not concern the cluster returns `cluster` itself.
+ * accepted the record; an event that does not concern the cluster returns `cluster` itself. The
+ * maps may be mutable (applyBatch): only their return values are used, and reads come before writes.
  */
 export function reduceCluster(cluster: ClusterState, record: LogRecord): ClusterState {
   switch (record.type) {

@@ -16,7 +16,8 @@ export function initialConfig(): ConfigState {
 
 /**
  * Pure: the config projection after `record`. Expects the replay rules (apply-record.ts) to have
- * accepted the record; an event that does not concern config returns `config` itself.
+ * accepted the record; an event that does not concern config returns `config` itself. The maps
+ * may be mutable (applyBatch): only their return values are used, and reads come before writes.
  */
 export function reduceConfig(config: ConfigState, record: LogRecord): ConfigState {
   switch (record.type) {

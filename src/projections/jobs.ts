@@ -28,7 +28,8 @@ export function isHeldBy(job: JobView, instanceId: string, inc: number): boolean
 
 /**
  * Pure: the jobs projection after `record`. Expects the replay rules (apply-record.ts) to have
- * accepted the record; an event that does not concern jobs returns `jobs` itself.
+ * accepted the record; an event that does not concern jobs returns `jobs` itself. The maps may
+ * be mutable (applyBatch): only their return values are used, and reads come before writes.
  */
 export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
   switch (record.type) {
@@ -54,13 +55,13 @@ export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
     }
     case 'JobAssigned': {
       const d = record.data;
+      const job = jobs.all.get(d.jobId);
+      if (job === undefined) return jobs;
       const next = change(jobs, record, d.jobId, 'assigned', {
         attempt: d.attempt,
         instanceId: d.instanceId,
         inc: d.inc,
       });
-      const job = jobs.all.get(d.jobId);
-      if (job === undefined) return jobs;
       return revise(next, { lastAssigned: next.lastAssigned.set(job.channel, record.seq) });
     }
     case 'JobStarted':
