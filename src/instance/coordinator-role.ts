@@ -107,10 +107,12 @@ export class CoordinatorRole {
   }
 
   start(): void {
-    this.#undo = this.#o.log.onApplied(() => {
+    this.#undo = this.#o.log.onApplied((records, state) => {
       if (this.#status !== 'running') return;
       this.#assign.kick();
-      this.#watchers.reconcile(this.#o.log.state);
+      if (records.some((r) => r.type.startsWith('Channel') && !r.type.startsWith('ChannelStandby'))) {
+        this.#watchers.reconcile(state);
+      }
     });
     void this.#begin();
   }
