@@ -67,6 +67,8 @@ export interface Analysis {
 export interface AnalysisDetail {
   readonly lumaHistogram: Float64Array;
   readonly pixels: number;
+  /** The analysis copy itself (8-bit sRGB, 3 channels), reused for the "before" preview. */
+  readonly copy?: { readonly data: Buffer; readonly width: number; readonly height: number };
 }
 
 export function percentile(hist: ArrayLike<number>, total: number, q: number): number {
@@ -101,6 +103,8 @@ const uvSize = 2 * uvRange + 1;
 const uvBin = 0.02;
 /** Prior on the cast: a shift of 0.4 in log chromaticity (a strong tungsten cast) is one sigma. */
 const castPriorSigma = 0.4;
+/** ln of linear light per 8-bit value (values below 16 are never looked up). */
+const logLinear = Float64Array.from(srgbToLinear, (v) => Math.log(Math.max(v, 1e-6)));
 
 /** Summed-area table of a uvSize x uvSize histogram. */
 function summedArea(hist: Float64Array): Float64Array {
@@ -166,8 +170,8 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
     const R = srgbToLinear[r]!;
     const G = srgbToLinear[g]!;
     const B = srgbToLinear[b]!;
-    const u = Math.log(R / G);
-    const v = Math.log(B / G);
+    const u = logLinear[r]! - logLinear[g]!;
+    const v = logLinear[b]! - logLinear[g]!;
     const x = Math.round(u / uvBin) + uvRange;
     const y = Math.round(v / uvBin) + uvRange;
     if (x < 0 || y < 0 || x >= uvSize || y >= uvSize) continue;
@@ -240,17 +244,22 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
  * in log chromaticity (1 = same cast, 0 = none).
  */
 function greyEdgeAgreement(px: Uint8Array, w: number, h: number, cast: [number, number]): number {
-  const e = [0, 0, 0];
   const lin = srgbToLinear;
+  let er = 0;
+  let eg = 0;
+  let eb = 0;
+  const row = w * 3;
   for (let y = 0; y < h - 1; y++) {
-    for (let x = 0; x < w - 1; x++) {
-      const i = (y * w + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        const v = lin[px[i + c]!]!;
-        e[c]! += Math.abs(lin[px[i + 3 + c]!]! - v) + Math.abs(lin[px[i + w * 3 + c]!]! - v);
-      }
+    for (let i = y * row, end = y * row + (w - 1) * 3; i < end; i += 3) {
+      const r = lin[px[i]!]!;
+      const g = lin[px[i + 1]!]!;
+      const b = lin[px[i + 2]!]!;
+      er += Math.abs(lin[px[i + 3]!]! - r) + Math.abs(lin[px[i + row]!]! - r);
+      eg += Math.abs(lin[px[i + 4]!]! - g) + Math.abs(lin[px[i + row + 1]!]! - g);
+      eb += Math.abs(lin[px[i + 5]!]! - b) + Math.abs(lin[px[i + row + 2]!]! - b);
     }
   }
+  const e = [er, eg, eb];
   const u = cast;
   const v = [Math.log(e[0]! / e[1]!), Math.log(e[2]! / e[1]!)];
   const uu = u[0] * u[0] + u[1] * u[1];
@@ -358,7 +367,7 @@ export async function analyzeLoaded(
   const swap = orientation >= 5;
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
-  return analyzePixels(raw.data, raw.info.width, raw.info.height, {
+  const result = analyzePixels(raw.data, raw.info.width, raw.info.height, {
     format: loaded.format,
     width: swap ? height : width,
     height: swap ? width : height,
@@ -369,6 +378,10 @@ export async function analyzeLoaded(
     hasProfile: meta.hasProfile ?? false,
     orientation,
   });
+  return {
+    ...result,
+    detail: { ...result.detail, copy: { data: raw.data, width: raw.info.width, height: raw.info.height } },
+  };
 }
 
 /** Reads and analyses one image (the public entry for the Inspector and benches). */

@@ -183,7 +183,7 @@ export async function runPipeline(
   let previews: Previews | undefined;
   if (settings.previews.enabled) {
     t = performance.now();
-    previews = await makePreviews(decodable, result.data, settings.previews.size, loaded.file);
+    previews = await makePreviews(detail.copy ?? decodable, result.data, settings.previews.size, loaded.file);
     timingsMs['previews'] = ms(t);
   }
   const channels = settings.colour.space === 'cmyk' ? 4 : result.info.channels;

@@ -14,12 +14,21 @@ export interface Previews {
   readonly histogramAfter: number[];
 }
 
+/** The analysis copy (already oriented 8-bit sRGB), so the original is not decoded again. */
+export interface RawCopy {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
 async function preview(
-  input: Buffer,
+  input: Buffer | RawCopy,
   size: number,
 ): Promise<{ jpeg: Buffer; histogram: number[]; w: number; h: number }> {
-  const { data, info } = await sharp(input, { failOn: 'warning', limitInputPixels: false })
-    .autoOrient()
+  const source = Buffer.isBuffer(input)
+    ? sharp(input, { failOn: 'warning', limitInputPixels: false }).autoOrient()
+    : sharp(input.data, { raw: { width: input.width, height: input.height, channels: 3 } });
+  const { data, info } = await source
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb')
@@ -38,7 +47,7 @@ async function preview(
 }
 
 export async function makePreviews(
-  before: Buffer,
+  before: Buffer | RawCopy,
   after: Buffer,
   size: number,
   file: string,
