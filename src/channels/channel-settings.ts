@@ -214,7 +214,7 @@ export type ChannelType = ChannelSettings['type'];
 export const channelTypes: readonly ChannelType[] = ['process', 'routing', 'purging'];
 
 /** The folder keys of each type that default to `hotfolders/NAME/<sub>` when not given. */
-const defaultFolders: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+export const channelFolderDefaults: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   process: { inputDir: 'in', outputDir: 'out', badDir: 'bad', originalsDir: 'originals' },
   routing: { inputDir: 'in', badDir: 'bad' },
   purging: {},
@@ -228,7 +228,7 @@ export function defaultChannelFolder(name: string, sub: string): string {
 function withDefaultFolders(json: unknown, name: string): unknown {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return json;
   const obj = json as Record<string, unknown>;
-  const folders = typeof obj['type'] === 'string' ? defaultFolders[obj['type']] : undefined;
+  const folders = typeof obj['type'] === 'string' ? channelFolderDefaults[obj['type']] : undefined;
   if (folders === undefined) return json;
   const out = { ...obj };
   for (const [key, sub] of Object.entries(folders)) {
