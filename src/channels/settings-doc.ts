@@ -93,7 +93,9 @@ export function renderChannelSettingsDoc(): string {
     'Every key of every channel type, with its type, default and description. Unknown keys are',
     'refused. Folders are absolute or relative to the shared drive; the folders of a process or',
     'routing channel default to `hotfolders/NAME/in`, `out`, `bad`, `originals`. See docs/channels.md',
-    'for the commands and the choices behind these settings.',
+    'for the commands and the choices behind these settings. The `pipeline.*` rows are copied from',
+    'the imaging schema (src/imaging/pipeline-settings.ts) when this file is generated; that schema',
+    'is the authority for them.',
     '',
     ...section(
       'type `process`',
