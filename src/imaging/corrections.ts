@@ -56,7 +56,7 @@ export function planCast(a: Analysis, s: Enhancement['cast']): Corrections['cast
   // Confidence below 20 % of pixels weakens the correction: the "neutrals" may be a real colour.
   // The first 3 delta E are left alone: slight warmth is often the scene, not a fault.
   const amount = clamp(
-    s.strength * Math.min(1, a.cast.confidence / 0.2) * (1 - castDeadband / measured),
+    s.strength * Math.min(1, a.cast.confidence / 0.1) * (1 - castDeadband / measured),
     0,
     1.5,
   );

@@ -6,7 +6,9 @@ import { DarkroomError } from '../errors/darkroom-error.js';
 const strictness = z
   .enum(['off', 'flexible', 'default', 'strict'])
   .default('default')
-  .describe('how strictly this aspect is judged: off never rejects, strict rejects the least');
+  .describe(
+    'how strictly this aspect is judged: off never rejects; flexible allows the most, strict the least',
+  );
 
 const strength = z
   .number()
