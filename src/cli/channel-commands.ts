@@ -29,7 +29,12 @@ import { darkroomProjector } from '../projections/projector.js';
 
 import type { ProjectionState } from '../projections/state.js';
 import { action, type CliContext } from './cli-context.js';
-import { resolveSharedDrive, withSharedDirOptions, type SharedDirOptions } from './shared-dir-option.js';
+import {
+  resolveSharedDrive,
+  withSharedDirOptions,
+  type SharedDirOptions,
+  type SharedDrive,
+} from './shared-dir-option.js';
 
 interface JsonOption {
   json?: boolean;
@@ -41,10 +46,10 @@ export function cliUser(): string {
 }
 
 /**
- * Opens the log for an admin command, writing as `cli:<user>`. Refuses a shared drive folder that
- * does not exist (a typo must not create a new, empty log).
+ * The shared drive of `opts`, refused when the folder does not exist (a typo must not create a
+ * new, empty log, nor read as "no channels").
  */
-export async function openAdminLog(opts: SharedDirOptions): Promise<EventLog<ProjectionState>> {
+export async function existingSharedDrive(opts: SharedDirOptions): Promise<SharedDrive> {
   const drive = await resolveSharedDrive(opts);
   const isDir = await stat(drive.sharedDir).then(
     (s) => s.isDirectory(),
@@ -53,6 +58,12 @@ export async function openAdminLog(opts: SharedDirOptions): Promise<EventLog<Pro
   if (!isDir) {
     throw new DarkroomError('E_LOG_UNREACHABLE', { dir: drive.sharedDir, reason: 'no such folder' });
   }
+  return drive;
+}
+
+/** Opens the log for an admin command, writing as `cli:<user>`. */
+export async function openAdminLog(opts: SharedDirOptions): Promise<EventLog<ProjectionState>> {
+  const drive = await existingSharedDrive(opts);
   return EventLog.open({
     sharedDir: drive.sharedDir,
     writer: { by: `cli:${cliUser()}`, inc: 0 },
@@ -160,7 +171,7 @@ function registerReadCommands(channel: Command, ctx: CliContext): void {
     .option('--json', 'print as JSON')
     .action(
       action(ctx, async (name: string, opts: SharedDirOptions & JsonOption & { at?: string }) => {
-        const { sharedDir } = await resolveSharedDrive(opts);
+        const { sharedDir } = await existingSharedDrive(opts);
         let state: ProjectionState;
         if (opts.at !== undefined) {
           const point = parseLogPoint(opts.at);
@@ -191,7 +202,7 @@ function registerReadCommands(channel: Command, ctx: CliContext): void {
     .option('--json', 'one JSON entry per line')
     .action(
       action(ctx, async (name: string, opts: SharedDirOptions & JsonOption) => {
-        const { sharedDir } = await resolveSharedDrive(opts);
+        const { sharedDir } = await existingSharedDrive(opts);
         const entries = await channelHistory(logRecords(sharedDir), name);
         if (entries.length === 0)
           throw new DarkroomError('E_CHANNEL_UNKNOWN', { name: `${name} (never, in this log)` });

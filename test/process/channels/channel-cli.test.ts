@@ -1,7 +1,7 @@
 // `darkroom channel ...` end to end, in-process through main() against temp shared folders:
 // add/list/show/set/rm/pause/resume, conflicts naming who and when, history and --at, groups,
 // export then import.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendChannelDecision } from '../../../src/channels/channel-admin.js';
@@ -185,9 +185,38 @@ describe('darkroom channel add/list/show/set/rm', () => {
 
   it('refuses a shared folder that does not exist instead of creating an empty log', async () => {
     const shared = await tempShared();
-    const r = await darkroom(['channel', 'list', '--shared', join(shared, 'typo')]);
-    expect(r.code).toBe(74);
+    for (const args of [
+      ['channel', 'list'],
+      ['channel', 'history', 'press'],
+      ['channel', 'show', 'press', '--at', '3'],
+    ]) {
+      const r = await darkroom([...args, '--shared', join(shared, 'typo')]);
+      expect(r.code).toBe(74);
+      expect(r.err).toMatch(/E_LOG_UNREACHABLE: cannot reach the log at .*typo: no such folder/);
+    }
     expect(await isDir(join(shared, 'typo'))).toBe(false);
+  });
+
+  it('takes the shared drive from --conf FILE', async () => {
+    const dir = await tempShared();
+    const conf = join(dir, 'ClaroServers.conf');
+    const init = await darkroom([
+      'conf',
+      'init',
+      '--out',
+      conf,
+      '--shared',
+      'drive',
+      '--server',
+      'a@127.0.0.1:7900:7901',
+    ]);
+    expect(init.code).toBe(0);
+    await mkdir(join(dir, 'drive'));
+    expect((await darkroom(['channel', 'add', 'press', '--type', 'process', '--conf', conf])).code).toBe(0);
+    expect(await isDir(join(dir, 'drive/hotfolders/press/in'))).toBe(true);
+    const list = await darkroomJson(['channel', 'list', '--shared', join(dir, 'drive')]);
+    expect(list.channels.map((c: { name: string }) => c.name)).toEqual(['press']);
+    expect((await darkroom(['channel', 'list', '--conf', conf, '--shared', dir])).code).toBe(2);
   });
 });
 

@@ -49,6 +49,12 @@ async function forgedJobs(): Promise<string> {
         submittedBy: 'a',
       },
     });
+    await log.append([
+      {
+        type: 'ChannelStandbyEntered',
+        data: { channel: 'web', reason: 'input folder unreachable (ENOENT)' },
+      },
+    ]);
     const ids = ['j1', 'j2', 'j3', 'j4', 'j5'];
     await log.append([...ids.map((id) => submit(id)), submit('j6', 'web')]);
     const working = ['j1', 'j2', 'j3', 'j5'];
@@ -83,6 +89,25 @@ async function forgedJobs(): Promise<string> {
 }
 
 const states = (jobs: { jobId: string; state: string }[]) => jobs.map((j) => `${j.jobId}:${j.state}`);
+
+describe('darkroom channel list on a cluster log', () => {
+  it('shows a channel on standby with the reason the coordinator gave', async () => {
+    const shared = await forgedJobs();
+    const list = await darkroomJson(['channel', 'list', '--shared', shared]);
+    expect(
+      list.channels.map((c: { name: string; state: string; reason?: string }) => [
+        c.name,
+        c.state,
+        c.reason ?? null,
+      ]),
+    ).toEqual([
+      ['press', 'active', null],
+      ['web', 'standby', 'input folder unreachable (ENOENT)'],
+    ]);
+    const human = await darkroom(['channel', 'list', '--shared', shared]);
+    expect(human.out).toMatch(/web\s+process\s+standby \(input folder unreachable \(ENOENT\)\)/);
+  });
+});
 
 describe('darkroom jobs', () => {
   it('lists jobs from the projection with --state, --channel and --limit filters', async () => {
