@@ -85,7 +85,7 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     await waitFor(
       '200 outcomes',
       async () => (await outcomes(d.shared)).final.size >= 200,
-      120_000,
+      240_000,
       async () => `${a.output().slice(-3000)}\nfinal: ${(await outcomes(d.shared)).final.size}`,
     );
     await expectExactlyOnce(d, kinds);
@@ -96,7 +96,7 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     expect(types.slice(-2)).toEqual(['InstanceStopping', 'InstanceStopped']);
     const verify = await cli(['log', 'verify', '--conf', d.conf]);
     expect(verify.code, verify.err).toBe(0);
-  });
+  }, 300_000);
 
   it('SIGTERM in the middle of a batch releases what it holds within the drain timeout; a restart finishes exactly once', async () => {
     const d = (drive = await makeDrive(undefined, { ...fastConf, drainTimeoutMs: '0' }));
