@@ -1,8 +1,10 @@
 // bench/projections: prints how fast the projections fold a realistic log (npx tsx
-// bench/projections/run.ts [records] [batch]): record by record vs applyBatch, then snapshot
-// encode/decode of the resulting state. Records are generated in chunks like the log's files;
+// bench/projections/run.ts [records] [batch]): record by record vs applyBatch (each in a fresh
+// process), then snapshot encode/decode of the resulting state. Records are generated in chunks like the log's files;
 // only the fold is timed. Goals (issue 2): replay 1M events <= 10 s, start from a snapshot <= 1 s.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '../../src/events/log-record.js';
 import { darkroomProjector as p } from '../../src/projections/projector.js';
 import type { ProjectionState } from '../../src/projections/state.js';
@@ -64,35 +66,76 @@ function oneByOne(s: ProjectionState, records: readonly LogRecord[]): Projection
 const applyBatch = (s: ProjectionState, records: readonly LogRecord[]): ProjectionState =>
   p.applyBatch!(s, records);
 
-console.log(
-  `darkroom projections bench: ${fmt(total)} records, batches of ${fmt(batch)}, node ${process.version}`,
-);
-const single = replay(oneByOne);
-const singleDigest = digest(single.state);
-const rate = (t: Timing): string => `${fmt(total / (t.wallMs / 1000))} rec/s`;
-show('apply, record by record', single.time, rate(single.time));
-single.state = p.initial();
+/** One fold mode in this process: prints its line and the state's snapshot digest. */
+function foldOnly(mode: string): void {
+  const { state, time } = replay(mode === 'batch' ? applyBatch : oneByOne);
+  const label = mode === 'batch' ? `applyBatch, batches of ${fmt(batch)}` : 'apply, record by record';
+  const semi = process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))
+    ? ' (semi-space 64 MB)'
+    : '';
+  show(`${label}${semi}`, time, `${fmt(total / (time.wallMs / 1000))} rec/s`);
+  console.log(`digest ${digest(state)}`);
+}
 
-const batched = replay(applyBatch);
-show(`applyBatch, batches of ${fmt(batch)}`, batched.time, rate(batched.time));
-const state = batched.state;
-if (digest(state) !== singleDigest) throw new Error('applyBatch and record-by-record states differ');
-line('same state both ways (snapshot sha256)', 'yes');
-const { jobs, meta } = state;
-line(
-  'state',
-  `${fmt(jobs.all.size)} jobs`,
-  `${fmt(jobs.open.size)} open, ignored ${fmt(meta.ignored.size)} types`,
-);
+/** Runs each fold mode in a fresh process (same heap start for each); returns their digests. */
+function foldModes(): string[] {
+  const digests: string[] = [];
+  const runs: [string, string[]][] = [
+    ['single', []],
+    ['batch', []],
+    ['batch', ['--max-semi-space-size=64']],
+  ];
+  for (const [mode, flags] of runs) {
+    const args = [
+      ...flags,
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      String(total),
+      String(batch),
+      mode,
+    ];
+    const out = execFileSync(process.execPath, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    for (const l of out.trimEnd().split('\n')) {
+      if (l.startsWith('digest ')) digests.push(l.slice('digest '.length));
+      else console.log(l);
+    }
+  }
+  return digests;
+}
 
-const [snap, encodeT] = timed(() => p.toSnapshot(state));
-show('snapshot encode (toSnapshot)', encodeT);
-const [text, stringifyT] = timed(() => JSON.stringify(snap));
-show('snapshot JSON.stringify', stringifyT, `${fmt(text.length / 1e6)} MB`);
-const [parsed, parseT] = timed(() => JSON.parse(text) as unknown);
-show('snapshot JSON.parse', parseT);
-const [decoded, decodeT] = timed(() => p.fromSnapshot(parsed));
-show('snapshot decode (fromSnapshot)', decodeT);
-const tail = new Workload().next(total + 10_000).slice(total);
-const [, tailT] = timed(() => applyBatch(decoded, tail));
-show('then applyBatch of a 10,000-record tail', tailT);
+function snapshotFigures(state: ProjectionState): void {
+  const { jobs, meta } = state;
+  line(
+    'state',
+    `${fmt(jobs.all.size)} jobs`,
+    `${fmt(jobs.open.size)} open, ignored ${fmt(meta.ignored.size)} types`,
+  );
+  const [snap, encodeT] = timed(() => p.toSnapshot(state));
+  show('snapshot encode (toSnapshot)', encodeT);
+  const [text, stringifyT] = timed(() => JSON.stringify(snap));
+  show('snapshot JSON.stringify', stringifyT, `${fmt(text.length / 1e6)} MB`);
+  const [parsed, parseT] = timed(() => JSON.parse(text) as unknown);
+  show('snapshot JSON.parse', parseT);
+  const [decoded, decodeT] = timed(() => p.fromSnapshot(parsed));
+  show('snapshot decode (fromSnapshot)', decodeT);
+  const tail = new Workload().next(total + 10_000).slice(total);
+  const [, tailT] = timed(() => applyBatch(decoded, tail));
+  show('then applyBatch of a 10,000-record tail', tailT);
+}
+
+const only = process.argv[4];
+if (only !== undefined) {
+  foldOnly(only);
+} else {
+  console.log(
+    `darkroom projections bench: ${fmt(total)} records, batches of ${fmt(batch)}, node ${process.version}`,
+  );
+  const digests = foldModes();
+  if (digests.length !== 3 || new Set(digests).size !== 1)
+    throw new Error('the fold modes gave different states');
+  line('same state every way (snapshot sha256)', 'yes');
+  snapshotFigures(replay(applyBatch).state);
+}

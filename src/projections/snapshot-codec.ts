@@ -125,10 +125,17 @@ function keyed<V extends object>(values: V[] | undefined, where: string, key: ke
   });
 }
 
-/** Freezes a view and the objects it holds directly (stamps, settings, outputs...), as the reducers do. */
+/**
+ * Freezes a view and the objects it holds directly (stamps, settings, outputs...), as the reducers
+ * do. About a third of decoding a large snapshot (for-in: no array per view, unlike Object.values).
+ */
 function freezeView<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+    const view = value as Record<string, unknown>;
+    for (const key in view) {
+      const v = view[key];
+      if (typeof v === 'object' && v !== null) Object.freeze(v);
+    }
     Object.freeze(value);
   }
   return value;
