@@ -84,6 +84,16 @@ export function decideChannelChange(state: ProjectionState, command: ChannelComm
     }
     case 'update': {
       const view = existing(state, channel, command.expectedRevision);
+      const newType = command.patch?.['type'];
+      if (newType !== undefined && newType !== view.settings['type']) {
+        throw new DarkroomError('E_SETTINGS_INVALID', {
+          field: `channel ${channel}: type`,
+          path: 'type',
+          where: `channel ${channel}`,
+          detail:
+            'a patch cannot change the type; give the full settings (channel set NAME --file FILE --replace)',
+        });
+      }
       const proposed =
         command.settings !== undefined ? command.settings : mergePatch(view.settings, command.patch ?? {});
       const settings = parseChannelSettings(proposed, channel);

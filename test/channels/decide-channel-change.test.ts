@@ -147,6 +147,13 @@ describe('decideChannelChange: update', () => {
     expect(s.append(cli, mine.events, mine.conditions)?.detail).toMatch(/revision 2, changed by cli:bob/);
   });
 
+  it('refuses a patch that changes the type, pointing to a full replacement', () => {
+    const s = given((s) => create(s, 'press'));
+    expect(
+      refusedWith(s, { kind: 'update', channel: 'press', patch: { type: 'purging' } }, 'E_SETTINGS_INVALID'),
+    ).toContain('channel press: type: a patch cannot change the type');
+  });
+
   it('refuses an unknown channel and invalid merged settings', () => {
     const s = given((s) => create(s, 'press'));
     refusedWith(s, { kind: 'update', channel: 'web', patch: {} }, 'E_CHANNEL_UNKNOWN');
