@@ -71,7 +71,8 @@ export function applyCorrections(img: Sharp, c: Corrections): Sharp {
   if (c.cast.applied || c.contrast.applied) {
     const scale = c.contrast.scale;
     const gains = c.cast.gains.map((g) => scale * g ** e);
-    img = img.linear(gains, [c.contrast.offset, c.contrast.offset, c.contrast.offset]);
+    const offset = c.contrast.offset;
+    img = img.linear(gains, [offset, offset, offset]);
   }
   return img;
 }
@@ -108,6 +109,19 @@ async function colourOut(img: Sharp, s: PipelineSettings, profile: string | unde
   return img.withIccProfile(profile!, { attach });
 }
 
+/**
+ * 16-bit inputs become 8-bit first (a lossless PNG keeping EXIF, XMP and the profile; IPTC is
+ * lost): sharp treats untagged 16-bit RGB as Display P3 when converting to the output profile
+ * (3.9 delta E off), and the planned levels are in 8-bit units. Outputs are 8-bit anyway.
+ */
+async function eightBit(data: Buffer, space: string): Promise<Buffer> {
+  return sharp(data, { failOn: 'warning', limitInputPixels: false })
+    .keepMetadata()
+    .toColourspace(space === 'grey16' ? 'b-w' : 'srgb')
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+}
+
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 
 /** Runs the whole pipeline on one image; every failure is a DarkroomError naming the file. */
@@ -122,14 +136,19 @@ export async function runPipeline(
   const format = resolveFormat(opts.outputFormat ?? settings.output.format, loaded.format);
   const profile = await outputProfile(settings.colour);
   let decodable = loaded.data;
+  let decodableFormat = loaded.format;
   const assumed = await assumedProfileBytes(settings.input.assumedProfile);
   const rgbInput = loaded.meta.space === 'srgb' || loaded.meta.space === 'rgb16';
-  if (assumed !== undefined && !loaded.meta.hasProfile && rgbInput) {
-    try {
-      decodable = await assignProfile(loaded.data, loaded.format, assumed);
-    } catch (err) {
-      throw imageError(err, loaded.file, 'read');
+  try {
+    if (loaded.meta.depth === 'ushort' && (loaded.meta.space === 'rgb16' || loaded.meta.space === 'grey16')) {
+      decodable = await eightBit(loaded.data, loaded.meta.space);
+      decodableFormat = 'png';
     }
+    if (assumed !== undefined && !loaded.meta.hasProfile && rgbInput) {
+      decodable = await assignProfile(decodable, decodableFormat, assumed);
+    }
+  } catch (err) {
+    throw imageError(err, loaded.file, 'read');
   }
   timingsMs['read'] = ms(t);
 

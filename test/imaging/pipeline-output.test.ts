@@ -222,3 +222,15 @@ describe('previews', () => {
     expect(JSON.parse(JSON.stringify(r.analysis))).toEqual(r.analysis);
   });
 });
+
+describe('16-bit inputs', () => {
+  it('a 16-bit PNG is corrected like its 8-bit twin', async () => {
+    const flat = await sharp(photo).linear(0.6, 51).png().toBuffer();
+    const flat16 = await sharp(flat).toColourspace('rgb16').png().toBuffer();
+    expect((await sharp(flat16).metadata()).depth).toBe('ushort');
+    const a = await runPipeline(flat, defaults, { outputFormat: 'png' });
+    const b = await runPipeline(flat16, defaults, { outputFormat: 'png' });
+    expect(b.corrections.contrast.applied).toBe(true);
+    expect(await deltaE(a.data, b.data)).toBeLessThan(1);
+  });
+});
