@@ -1,7 +1,7 @@
 // The hotfolder flow through a real `darkroom start` process: a file written slowly is not taken
 // early; a channel change applies to jobs submitted after it; job tickets good and bad; routing
 // to a folder and to another channel; conf errors stop the start with a message naming the line.
-import { copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -33,6 +33,19 @@ beforeAll(async () => {
     rules: [{ name: 'keepers', when: { namePattern: 'keep-*' }, to: { folder: 'sorted' } }],
     otherwise: { channel: 'press' },
   });
+  const archive = join(d.shared, 'archive');
+  await mkdir(archive, { recursive: true });
+  for (let i = 0; i < 5; i++) {
+    await writeFile(join(archive, `old-${i}.txt`), 'x'.repeat(100));
+    await utimes(join(archive, `old-${i}.txt`), 1_000_000 + i, 1_000_000 + i);
+  }
+  await putChannel(d.shared, 'sweep', {
+    type: 'purging',
+    folder: 'archive',
+    rules: { maxFiles: 2 },
+    scheduleMs: 1000,
+  });
+  await putChannel(d.shared, 'remote', { type: 'process', inputDir: join(d.root, 'mount', 'in') });
   a = startInstance(d.conf, 'a');
   await waitFor('instance running', () => a.output().includes('running (inc'), 30_000, a.output);
 });
@@ -147,6 +160,51 @@ describe('darkroom start: the hotfolder flow', () => {
       'sort',
     ]);
     expect(await listFiles(hot('sort', 'in'))).toEqual([]);
+  });
+});
+
+describe('darkroom start: purging channels', () => {
+  it('deletes the oldest files of the folder by its rules and records FilesPurged', async () => {
+    await waitFor(
+      'purge',
+      async () => (await listFiles(join(d.shared, 'archive'))).length === 2,
+      30_000,
+      a.output,
+    );
+    expect(await listFiles(join(d.shared, 'archive'))).toEqual(['old-3.txt', 'old-4.txt']);
+    const { records } = await outcomes(d.shared);
+    const purged = records.filter((r) => r.type === 'FilesPurged');
+    expect(purged.map((r) => (r.type === 'FilesPurged' ? r.data.files : []))).toEqual([
+      ['old-0.txt', 'old-1.txt', 'old-2.txt'],
+    ]);
+  });
+});
+
+describe('darkroom start: an unreachable input folder', () => {
+  it('puts the channel on standby with the reason, and back when the folder is there', async () => {
+    const types = async () =>
+      (await outcomes(d.shared)).records.filter(
+        (r) =>
+          (r.type === 'ChannelStandbyEntered' || r.type === 'ChannelStandbyLeft') &&
+          r.data.channel === 'remote',
+      );
+    const entered = await waitFor(
+      'standby entered',
+      async () => (await types()).find((r) => r.type === 'ChannelStandbyEntered'),
+      30_000,
+      a.output,
+    );
+    expect(entered.type === 'ChannelStandbyEntered' && entered.data).toMatchObject({
+      channel: 'remote',
+      reason: expect.stringMatching(/ENOENT/),
+    });
+    await mkdir(join(d.root, 'mount', 'in'), { recursive: true });
+    await waitFor(
+      'standby left',
+      async () => (await types()).some((r) => r.type === 'ChannelStandbyLeft'),
+      30_000,
+      a.output,
+    );
   });
 });
 
