@@ -16,7 +16,7 @@ import { imageMagickArgs, variants, type Variant, type VariantName } from './var
 import type { ImagingJob, ImagingJobResult } from './worker.js';
 
 const workerScript = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const defaultRounds: Record<string, number> = { '0.5': 6, '12': 3, '24': 2 };
+const defaultRounds: Record<string, number> = { '0.5': 5, '12': 2, '24': 2 };
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -232,6 +232,7 @@ async function main(): Promise<void> {
       'vs script (>= 4x)',
       'vs tuned (>= 1.5x)',
       'floor / darkroom (<= 1.5x)',
+      'CPU ratios script/dr, tuned/dr, dr/floor',
       'CMYK TIFF vs script / tuned',
       'peak RSS MB JPEG / CMYK (< 500)',
     ],

@@ -57,3 +57,11 @@ export const degradations: readonly Degradation[] = [
 export function degrade(img: Sharp, d: Degradation): Sharp {
   return img.linear([...d.a], [...d.b]);
 }
+
+/** The exact inverse of the degradation (v = (v' - b) / a): what an oracle knowing the defect would do. */
+export function undo(img: Sharp, d: Degradation): Sharp {
+  return img.linear(
+    d.a.map((a) => 1 / a),
+    d.a.map((a, i) => -d.b[i]! / a),
+  );
+}

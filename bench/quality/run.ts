@@ -12,7 +12,7 @@ import { cachePath, decodeRgb, pristinePng, samplePhotos, type Rgb } from '../co
 import { meanDeltaE, type MeanDeltaE } from '../common/colour-difference.js';
 import { ensureImageMagick, runConvert } from '../common/imagemagick.js';
 import { markdownTable, mean, num, passFail, printTable } from '../common/table.js';
-import { degradations, degrade } from './degradations.js';
+import { degradations, degrade, undo, type Degradation } from './degradations.js';
 
 /** The default enhancement; PNG out so no lossy encoding adds to the measured difference. */
 const settings = parsePipelineSettings({ output: { format: 'png' } });
@@ -21,6 +21,8 @@ const pristineGoal = 2;
 
 interface Scores {
   readonly degraded: MeanDeltaE;
+  /** The exact inverse of the known degradation applied to the degraded input: the best a global correction can do. */
+  readonly oracle: MeanDeltaE;
   readonly darkroom: MeanDeltaE;
   readonly imagemagick: MeanDeltaE;
 }
@@ -41,11 +43,19 @@ async function throughImageMagick(input: string, out: string): Promise<string> {
   return out;
 }
 
-async function scoreOne(original: Rgb, input: string, stem: string): Promise<Scores> {
+async function scoreOne(
+  original: Rgb,
+  input: string,
+  stem: string,
+  d: Degradation | undefined,
+): Promise<Scores> {
   const dr = await throughDarkroom(input, await cachePath('quality', 'out', `${stem}.darkroom.png`));
   const im = await throughImageMagick(input, await cachePath('quality', 'out', `${stem}.imagemagick.png`));
+  const oracle = await cachePath('quality', 'out', `${stem}.oracle.png`);
+  await (d ? undo(sharp(input), d) : sharp(input)).png().toFile(oracle);
   return {
     degraded: await compare(original, input),
+    oracle: await compare(original, oracle),
     darkroom: await compare(original, dr),
     imagemagick: await compare(original, im),
   };
@@ -70,16 +80,23 @@ async function main(): Promise<void> {
     const stem = basename(photo).replace(/\.[^.]+$/, '');
     const pristine = await pristinePng(photo);
     const original = await decodeRgb(pristine);
-    const classes = [{ name: 'pristine', file: pristine }];
+    const classes: { name: string; file: string; d?: Degradation }[] = [{ name: 'pristine', file: pristine }];
     for (const d of degradations) {
       const file = await cachePath('quality', 'degraded', `${stem}.${d.name.replace(/\W+/g, '-')}.png`);
       await degrade(sharp(pristine), d).png().toFile(file);
-      classes.push({ name: d.name, file });
+      classes.push({ name: d.name, file, d });
     }
     for (const c of classes) {
-      const s = await scoreOne(original, c.file, `${stem}.${c.name.replace(/\W+/g, '-')}`);
+      const s = await scoreOne(original, c.file, `${stem}.${c.name.replace(/\W+/g, '-')}`, c.d);
       byClass.set(c.name, [...(byClass.get(c.name) ?? []), s]);
-      perPhoto.push([stem, c.name, s.degraded.de2000, s.darkroom.de2000, s.imagemagick.de2000]);
+      perPhoto.push([
+        stem,
+        c.name,
+        s.degraded.de2000,
+        s.darkroom.de2000,
+        s.imagemagick.de2000,
+        s.oracle.de2000,
+      ]);
     }
   }
 
@@ -92,6 +109,7 @@ async function main(): Promise<void> {
       const input = avg(xs, 'degraded', metric);
       const dr = avg(xs, 'darkroom', metric);
       const im = avg(xs, 'imagemagick', metric);
+      const oracle = avg(xs, 'oracle', metric);
       if (name === 'pristine') {
         const ok = dr <= pristineGoal;
         if (metric === 'de2000') allPass &&= ok;
@@ -100,6 +118,7 @@ async function main(): Promise<void> {
           num(input, 2),
           num(dr, 2),
           num(im, 2),
+          '-',
           '-',
           `darkroom <= ${pristineGoal}: ${passFail(ok)}`,
         ]);
@@ -113,20 +132,21 @@ async function main(): Promise<void> {
         num(input, 2),
         num(dr, 2),
         num(im, 2),
+        num(oracle, 2),
         num(dr / input, 2),
         `beats IM: ${passFail(beats)}; halves input: ${passFail(halves)}`,
       ]);
     }
     printTable(
       `Mean ${metric === 'de2000' ? 'CIEDE2000' : 'CIE76'} delta E to the untouched original (mean over ${photos.length} photos)`,
-      ['class', 'degraded input', 'darkroom', 'ImageMagick', 'darkroom / input', 'goals'],
+      ['class', 'degraded input', 'darkroom', 'ImageMagick', 'oracle', 'darkroom / input', 'goals'],
       rows,
     );
   }
   if (detail) {
     printTable(
       'Per photo (CIEDE2000)',
-      ['photo', 'class', 'degraded input', 'darkroom', 'ImageMagick'],
+      ['photo', 'class', 'degraded input', 'darkroom', 'ImageMagick', 'oracle'],
       perPhoto,
     );
   }
