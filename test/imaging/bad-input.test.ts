@@ -197,6 +197,28 @@ describe('bad inputs', () => {
     expect(caught.message).toContain(code.startsWith('E_PROFILE') ? '.icc' : name);
   });
 
+  it('the same codes come back when the whole corpus runs at once (libvips error text can interleave)', async () => {
+    const sub = await tempDir();
+    const saved = dir;
+    dir = sub;
+    try {
+      const made = await Promise.all(cases.map((c) => c.make(sub)));
+      const results = await Promise.allSettled(
+        made.map(async ({ input, name, settings }) =>
+          runPipeline(input, parsePipelineSettings(settings ?? {}, name), {
+            fileName: typeof input === 'string' ? input : name,
+          }),
+        ),
+      );
+      const codes = results.map((r) =>
+        r.status === 'rejected' && isDarkroomError(r.reason) ? r.reason.code : r.status,
+      );
+      expect(codes).toEqual(cases.map((c) => c.code));
+    } finally {
+      dir = saved;
+    }
+  });
+
   it('the corpus covers at least 15 kinds and 13 distinct codes', () => {
     expect(cases.length).toBeGreaterThanOrEqual(15);
     expect(new Set(cases.map((c) => c.code)).size).toBeGreaterThanOrEqual(13);

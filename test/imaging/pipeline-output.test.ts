@@ -234,3 +234,25 @@ describe('16-bit inputs', () => {
     expect(await deltaE(a.data, b.data)).toBeLessThan(1);
   });
 });
+
+describe('animated and transparent inputs', () => {
+  it('an animated GIF gives its first frame; a transparent PNG keeps its alpha', async () => {
+    const frame = (c: string): Promise<Buffer> =>
+      sharp({ create: { width: 40, height: 30, channels: 3, background: c } })
+        .png()
+        .toBuffer();
+    const gif = await sharp([await frame('#c03020'), await frame('#2030c0')], { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    const r = await runPipeline(gif, defaults, { fileName: 'anim.gif' });
+    expect([r.width, r.height]).toEqual([40, 30]);
+    expect(r.analysis.channels.r.mean).toBeGreaterThan(r.analysis.channels.b.mean);
+    const rgba = await sharp({
+      create: { width: 40, height: 30, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 0.5 } },
+    })
+      .png()
+      .toBuffer();
+    const t = await runPipeline(rgba, defaults, { fileName: 'logo.png' });
+    expect((await sharp(t.data).metadata()).hasAlpha).toBe(true);
+  });
+});
