@@ -168,13 +168,12 @@ export class EventLog<S> {
 
   private applyEntries(entries: readonly ReadEntry[]): void {
     if (entries.length === 0) return;
+    const records = entries.map((e) => e.record);
+    const p = this.o.projector;
+    // Replay and follower reads fold a whole file at once; the batch path must equal apply-by-apply.
     let s = this.current;
-    const records: LogRecord[] = new Array<LogRecord>(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const r = entries[i]!.record;
-      s = this.o.projector.apply(s, r);
-      records[i] = r;
-    }
+    if (p.applyBatch !== undefined) s = p.applyBatch(s, records);
+    else for (const r of records) s = p.apply(s, r);
     this.commit(s, records);
   }
 
