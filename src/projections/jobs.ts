@@ -78,8 +78,6 @@ export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
           outputs: Object.freeze([...d.outputs]),
           original: d.original,
           timingsMs: Object.freeze({ ...d.timingsMs }),
-          analysis: d.analysis,
-          corrections: d.corrections,
           verdict: d.verdict,
         }),
       );

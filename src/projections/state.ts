@@ -65,8 +65,8 @@ export interface JobView {
   readonly original?: string;
   readonly error?: { readonly code: string; readonly message: string; readonly badPath?: string };
   readonly timingsMs?: Readonly<Record<string, number>>;
-  readonly analysis?: Readonly<Record<string, unknown>>;
-  readonly corrections?: Readonly<Record<string, unknown>>;
+  // The analysis and corrections stay in the JobCompleted record (at `updated.seq` of a completed
+  // job), not in the projection: they are kilobytes per job, and the projection holds every job.
   readonly verdict?: Readonly<Record<string, unknown>>;
   /** Preview written for review (JobReviewRequested). */
   readonly preview?: string;
