@@ -34,6 +34,8 @@ const sharpBlurred = 0.5;
 
 /** Casts up to this many delta E are not corrected, and larger ones less this much. */
 const castDeadband = 3;
+/** Share of exposure.tolerance allowed above the target. */
+const brightSideTolerance = 0.7;
 
 const r3 = (v: number): number => Number(v.toFixed(3));
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
@@ -139,7 +141,9 @@ export function planTone(
   let reason = 'disabled';
   if (ex.enabled && ex.strength > 0) {
     const dev = m0 - ex.target;
-    if (Math.abs(dev) <= ex.tolerance) reason = 'brightness within tolerance';
+    // Too bright is judged more strictly than too dark: highlights lost in print do not come back.
+    const tolerance = dev > 0 ? ex.tolerance * brightSideTolerance : ex.tolerance;
+    if (Math.abs(dev) <= tolerance) reason = 'brightness within tolerance';
     else {
       // Keep half the deviation (a night scene stays darker than noon) and never cross the target.
       const goal = ex.target + dev / 2;

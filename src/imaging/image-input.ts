@@ -82,12 +82,39 @@ function checkPng(b: Buffer, file: string): void {
   throw new DarkroomError('E_IMAGE_TRUNCATED', { file, detail: 'PNG ends before its IEND chunk' });
 }
 
-/** JPEG: the data must end with the EOI marker (trailing padding allowed). */
-function checkJpegEnd(b: Buffer, file: string): void {
-  const tail = b.subarray(Math.max(0, b.length - 4096));
-  if (tail.lastIndexOf(Buffer.from([0xff, 0xd9])) < 0) {
-    throw new DarkroomError('E_IMAGE_TRUNCATED', { file, detail: 'JPEG data ends without its end marker' });
+/**
+ * JPEG: walks the header segments up to the first scan (a bad marker or length is corrupt,
+ * data ending inside them is truncated), then requires the end marker near the end of the
+ * file. Checked here because libvips's error text is shared between concurrent decodes.
+ */
+function checkJpeg(b: Buffer, file: string): void {
+  const corrupt = (detail: string): DarkroomError => new DarkroomError('E_IMAGE_CORRUPT', { file, detail });
+  const truncated = (detail: string): DarkroomError =>
+    new DarkroomError('E_IMAGE_TRUNCATED', { file, detail });
+  let at = 2;
+  for (;;) {
+    if (at >= b.length) throw truncated('JPEG data ends inside its header');
+    if (b[at] !== 0xff) throw corrupt(`no JPEG marker at byte ${at}`);
+    while (at + 1 < b.length && b[at + 1] === 0xff) at++;
+    if (at + 1 >= b.length) throw truncated('JPEG data ends inside its header');
+    const marker = b[at + 1]!;
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2;
+      continue;
+    }
+    if (marker < 0xc0 || marker === 0xd8 || marker === 0xd9) {
+      throw corrupt(`unexpected JPEG marker 0x${marker.toString(16)} at byte ${at}`);
+    }
+    if (at + 4 > b.length) throw truncated('JPEG data ends inside its header');
+    const len = b.readUInt16BE(at + 2);
+    if (len < 2) throw corrupt(`JPEG segment at byte ${at} has length ${len}`);
+    if (at + 2 + len > b.length) throw truncated(`JPEG segment at byte ${at} is cut off`);
+    if (marker === 0xda) break;
+    at += 2 + len;
   }
+  const tail = b.subarray(Math.max(0, b.length - 4096));
+  if (tail.lastIndexOf(Buffer.from([0xff, 0xd9])) < 0)
+    throw truncated('JPEG data ends without its end marker');
 }
 
 async function readInputFile(path: string): Promise<Buffer> {
@@ -132,13 +159,13 @@ export async function loadInput(
   if (format === undefined)
     throw new DarkroomError('E_IMAGE_NOT_AN_IMAGE', { file, detail: describeUnknown(data) });
   if (format === 'png') checkPng(data, file);
+  if (format === 'jpeg') checkJpeg(data, file);
   let meta: Metadata;
   try {
     meta = await sharp(data, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw imageError(err, file, 'read');
   }
-  if (format === 'jpeg') checkJpegEnd(data, file);
   if (format === 'heif' && meta.compression !== 'av1') {
     throw new DarkroomError('E_IMAGE_UNSUPPORTED', {
       file,
