@@ -56,6 +56,13 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         } finally {
           undo();
         }
+        // A stopped instance leaves no handles; if the process lingers anyway, say what holds it.
+        setTimeout(() => {
+          logger.warn(
+            { resources: process.getActiveResourcesInfo() },
+            'stopped, but handles keep the process alive',
+          );
+        }, 5000).unref();
         const faults = instance.status().faults;
         ctx.err(`darkroom ${self.name}: stopped${faults > 0 ? ` (${faults} faults logged)` : ''}`);
         return 0;
