@@ -66,6 +66,9 @@ export interface Analysis {
 /** Full-resolution (256-bin) luminance histogram, kept internally for planning tone curves. */
 export interface AnalysisDetail {
   readonly lumaHistogram: Float64Array;
+  /** 256-bin histograms of each pixel's darkest and brightest channel: where the tonal range really ends. */
+  readonly minChannelHistogram: Float64Array;
+  readonly maxChannelHistogram: Float64Array;
   readonly pixels: number;
   /** The analysis copy itself (8-bit sRGB, 3 channels), reused for the "before" preview. */
   readonly copy?: { readonly data: Buffer; readonly width: number; readonly height: number };
@@ -309,6 +312,8 @@ export function analyzePixels(
   const hg = new Float64Array(256);
   const hb = new Float64Array(256);
   const hl = new Float64Array(256);
+  const hmin = new Float64Array(256);
+  const hmax = new Float64Array(256);
   const grey = new Float32Array(n);
   let chroma = 0;
   for (let i = 0; i < n; i++) {
@@ -318,6 +323,8 @@ export function analyzePixels(
     hr[r]!++;
     hg[g]!++;
     hb[b]!++;
+    hmin[Math.min(r, g, b)]!++;
+    hmax[Math.max(r, g, b)]!++;
     const y = luma(r, g, b);
     grey[i] = y;
     hl[Math.min(255, Math.round(y))]!++;
@@ -342,7 +349,10 @@ export function analyzePixels(
     noise,
     histograms: { r: downsample(hr), g: downsample(hg), b: downsample(hb), l: downsample(hl) },
   };
-  return { analysis, detail: { lumaHistogram: hl, pixels: n } };
+  return {
+    analysis,
+    detail: { lumaHistogram: hl, minChannelHistogram: hmin, maxChannelHistogram: hmax, pixels: n },
+  };
 }
 
 /** Decodes the analysis copy (oriented, sRGB, alpha flattened on white) and analyses it. Runs sharp on the libuv pool. */

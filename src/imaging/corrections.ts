@@ -12,6 +12,8 @@ export interface Corrections {
     applied: boolean;
     measuredMean: number;
     exponent: number;
+    /** Gain on the code values (below 1: darkening of an image with lost highlights). */
+    gain: number;
     expectedMean: number;
     reason: string;
   };
@@ -86,92 +88,141 @@ interface Levels {
   hi: number;
 }
 
-/** Black and white points (normalised, after the exponent) that clip at most clipPercent each end. */
-function levelsFor(d: AnalysisDetail, s: Enhancement['contrast'], e: number): Levels {
-  if (!s.enabled || s.strength === 0) return { lo: 0, hi: 1 };
-  const q = s.clipPercent / 100;
-  let acc = 0;
-  let black = 0;
-  for (let i = 0; i < 256; i++) {
-    acc += d.lumaHistogram[i]!;
-    if (acc > d.pixels * q) {
-      black = i;
-      break;
-    }
-  }
-  acc = 0;
-  let white = 255;
-  for (let i = 255; i >= 0; i--) {
-    acc += d.lumaHistogram[i]!;
-    if (acc > d.pixels * q) {
-      white = i;
-      break;
-    }
-  }
-  const b0 = (black / 255) ** e;
-  const w0 = (white / 255) ** e;
-  const range = w0 - b0;
-  const wanted = 0.92;
-  if (range >= wanted || range <= 0) return { lo: 0, hi: 1 };
-  // Extend the range toward `wanted`, sharing the extension by the room left at each end:
-  // a flat image is opened at both ends, a dark one mostly at the top.
-  const ext = (wanted - range) * clamp(s.strength, 0, 1.5);
-  const roomBelow = b0;
-  const roomAbove = 1 - w0;
-  const newB = b0 - (ext * roomBelow) / (roomBelow + roomAbove);
-  const newW = w0 + (ext * roomAbove) / (roomBelow + roomAbove);
-  const scale = Math.min(2.2, (newW - newB) / range);
-  // Express as the input points that map to 0 and 1.
-  const lo = b0 - newB / scale;
-  const hi = lo + 1 / scale;
-  return { lo, hi };
+/** Range (brightest-channel white minus darkest-channel black, 8-bit) at which a photo counts as full, and as clearly compressed. */
+const fullRange = 195;
+const compressedRange = 165;
+/** Share of pixels with a channel at 255 above which highlights count as lost (over-exposure). */
+const clippedShare = 0.03;
+/** A white point at or above this reaches white: a dark mean is then the scene (low key), not a fault. */
+const reachesWhite = 235;
+/** Low-key scenes (highlights reach white) get this much more tolerance below the target. */
+const lowKeyTolerance = 2;
+
+/** Where the tonal range ends: the darkest channel's black and the brightest channel's white, clipPercent outside each. */
+function rangeEnds(d: AnalysisDetail, clipPercent: number): { black: number; white: number } {
+  const q = Math.max(clipPercent, 0.01) / 100;
+  return {
+    black: percentile(d.minChannelHistogram, d.pixels, q),
+    white: percentile(d.maxChannelHistogram, d.pixels, 1 - q),
+  };
 }
 
-/** Exposure exponent and levels together: levels first, then an exponent toward the target mean. */
+/** Smallest index whose cumulative count reaches q of the total. */
+function percentile(hist: Float64Array, total: number, q: number): number {
+  let acc = 0;
+  for (let i = 0; i < 256; i++) {
+    acc += hist[i]!;
+    if (acc >= total * q && acc > 0) return i;
+  }
+  return 255;
+}
+
+/**
+ * Levels: only a clearly compressed range (nothing near black AND nothing near white, the
+ * mark of a flat scan, haze over the whole frame or under-exposure) is opened, the same for
+ * the three channels so colours keep their balance; a photo whose range ends near 0 and 255
+ * is left as it is. `ends` are the 8-bit range ends, `e` the exposure exponent applied first.
+ */
+function levelsFor(ends: { black: number; white: number }, s: Enhancement['contrast'], e: number): Levels {
+  const { black, white } = ends;
+  const range = white - black;
+  if (!s.enabled || s.strength === 0 || range <= 0) return { lo: 0, hi: 1 };
+  const amount = clamp(((fullRange - range) / (fullRange - compressedRange)) * s.strength, 0, 1);
+  if (amount === 0) return { lo: 0, hi: 1 };
+  // Targets in the output (0..1): the ends move toward black and white by `amount`.
+  const newB = (black / 255) * (1 - amount);
+  const newW = white / 255 + (1 - white / 255) * amount;
+  const b0 = (black / 255) ** e;
+  const w0 = (white / 255) ** e;
+  const scale = Math.min(2.6, (newW - newB) / (w0 - b0));
+  const lo = b0 - newB / scale;
+  return { lo, hi: lo + 1 / scale };
+}
+
+/** Bisection on a monotone-decreasing function of t over [lo, hi] so that f(t) reaches wanted. */
+function solve(f: (t: number) => number, wanted: number, lo: number, hi: number): number {
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (f(mid) > wanted) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Exposure and levels together: levels first (a compressed range), then the exposure toward
+ * the target mean. Brightening is a gamma exponent; a photo whose highlights already reach
+ * white gets a wider tolerance (a dark scene with bright lights is low key, not a fault).
+ * Darkening with lost highlights (over 3 % of pixels with a channel at 255) is a gain below
+ * 1 on the code values, like an exposure compensation in a raw converter (the clipped areas
+ * become light grey, as they do there); without lost highlights it is a gamma exponent.
+ */
 export function planTone(
   a: Analysis,
   d: AnalysisDetail,
   s: Enhancement,
 ): { exposure: Corrections['exposure']; contrast: Corrections['contrast'] } {
   const total = d.pixels;
-  const levels1 = levelsFor(d, s.contrast, 1);
+  const ends = rangeEnds(d, s.contrast.clipPercent);
+  const levels1 = levelsFor(ends, s.contrast, 1);
   const m0 = toneMean(d.lumaHistogram, total, 1, levels1.lo, levels1.hi);
   const ex = s.exposure;
   let e = 1;
+  let gain = 1;
   let reason = 'disabled';
   if (ex.enabled && ex.strength > 0) {
     const dev = m0 - ex.target;
+    const lowKey = (ends.white / 255 - levels1.lo) / (levels1.hi - levels1.lo) >= reachesWhite / 255;
+    const clipped = d.maxChannelHistogram[255]! / total;
     // Too bright is judged more strictly than too dark: highlights lost in print do not come back.
-    const tolerance = dev > 0 ? ex.tolerance * brightSideTolerance : ex.tolerance;
+    const tolerance =
+      dev > 0 ? ex.tolerance * brightSideTolerance : ex.tolerance * (lowKey ? lowKeyTolerance : 1);
     if (Math.abs(dev) <= tolerance) reason = 'brightness within tolerance';
     else {
-      // Keep half the deviation (a night scene stays darker than noon) and never cross the target.
-      const goal = ex.target + dev / 2;
+      // Keep half the deviation (a night scene stays darker than noon) and never cross the target;
+      // lost highlights are proof of over-exposure, not a bright scene: no deviation is kept.
+      const lost = dev > 0 && clipped > clippedShare;
+      const goal = ex.target + (lost ? 0 : dev / 2);
       const desired = m0 + clamp(ex.strength, 0, 2) * (goal - m0);
       const wanted = dev > 0 ? Math.max(desired, ex.target) : Math.min(desired, ex.target);
-      let lo = Math.log(0.4);
-      let hi = Math.log(2.2);
-      for (let i = 0; i < 40; i++) {
-        const mid = (lo + hi) / 2;
-        const lv = levelsFor(d, s.contrast, Math.exp(mid));
-        const m = toneMean(d.lumaHistogram, total, Math.exp(mid), lv.lo, lv.hi);
-        if (m > wanted) lo = mid;
-        else hi = mid;
+      if (lost) {
+        const lv = levels1;
+        const lg = solve(
+          (t) => toneMean(d.lumaHistogram, total, 1, lv.lo * Math.exp(t), lv.hi * Math.exp(t)),
+          wanted,
+          0,
+          -Math.log(0.6),
+        );
+        gain = Math.exp(-lg);
+        reason = `mean luminance ${r3(m0)} vs target ${ex.target}, ${r3(clipped * 100)} % clipped`;
+      } else {
+        const lt = solve(
+          (t) => {
+            const lv = levelsFor(ends, s.contrast, Math.exp(t));
+            return toneMean(d.lumaHistogram, total, Math.exp(t), lv.lo, lv.hi);
+          },
+          wanted,
+          Math.log(0.4),
+          Math.log(2.2),
+        );
+        e = Math.exp(lt);
+        reason = `mean luminance ${r3(m0)} vs target ${ex.target}`;
       }
-      e = Math.exp((lo + hi) / 2);
-      reason = `mean luminance ${r3(m0)} vs target ${ex.target}`;
     }
   }
-  const lv = levelsFor(d, s.contrast, e);
+  const lv = levelsFor(ends, s.contrast, e);
   const scale = 1 / (lv.hi - lv.lo);
   const contrastApplied = scale > 1.005;
-  const exposureApplied = Math.abs(e - 1) > 0.005;
+  const exposureApplied = Math.abs(e - 1) > 0.005 || Math.abs(gain - 1) > 0.005;
+  const lo = lv.lo / gain;
+  const hi = lv.hi / gain;
   return {
     exposure: {
       applied: exposureApplied,
       measuredMean: r3(a.meanLuminance),
       exponent: exposureApplied ? r3(e) : 1,
-      expectedMean: r3(toneMean(d.lumaHistogram, total, exposureApplied ? e : 1, lv.lo, lv.hi)),
+      gain: exposureApplied ? r3(gain) : 1,
+      expectedMean: r3(toneMean(d.lumaHistogram, total, exposureApplied ? e : 1, lo, hi)),
       reason,
     },
     contrast: {
@@ -183,8 +234,8 @@ export function planTone(
       reason: !s.contrast.enabled
         ? 'disabled'
         : contrastApplied
-          ? `range ${r3(a.contrast)} stretched`
-          : 'full range already',
+          ? `range ${ends.black}..${ends.white} stretched`
+          : 'range not compressed',
     },
   };
 }

@@ -81,8 +81,8 @@ export function applyCorrections(img: Sharp, c: Corrections): Sharp {
     // sharp: gamma(g, gOut) computes x^g before resizing and x^(1/gOut) after the other steps.
     img = e < 1 ? brighten(img, Math.min(3, 1 / e)) : img.gamma(Math.min(3, e), 1);
   }
-  if (c.cast.applied || c.contrast.applied) {
-    const scale = c.contrast.scale;
+  if (c.cast.applied || c.contrast.applied || c.exposure.gain !== 1) {
+    const scale = c.contrast.scale * c.exposure.gain;
     const gains = c.cast.gains.map((g) => scale * g ** e);
     const offset = c.contrast.offset;
     img = img.linear(gains, [offset, offset, offset]);

@@ -66,7 +66,8 @@ describe('exposure and contrast', () => {
 
   it('the exposure step alone (contrast off) moves the mean toward the target', async () => {
     const o = orig('coffee.png');
-    const dark = await degrade(o, (s) => s.gamma(2.2, 1));
+    // Highlights kept below white: a dark photo that reaches white is taken as low key.
+    const dark = await degrade(o, (s) => s.gamma(2.2, 1).linear(0.8, 0));
     const s = parsePipelineSettings({ enhancement: { contrast: { enabled: false } } });
     const r = await runPipeline(dark, s, png);
     expect(r.corrections.exposure.applied).toBe(true);
