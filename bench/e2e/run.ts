@@ -2,6 +2,7 @@
 // images/s end to end beside the same pipeline called in a loop in this process (same run, same
 // concurrency); (2) single files trickling in: time from "stable" to "output published" minus
 // the pipeline's own time. Prints a Markdown table. BENCH_E2E_COUNT / BENCH_E2E_TRICKLE scale it.
+import './uv-pool.js';
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
