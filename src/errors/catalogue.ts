@@ -318,7 +318,7 @@ export const catalogue = {
     422,
     65,
     '{file}: no routing rule of channel {channel} matches it and the channel has no fallback',
-    "Add a rule or a fallback to the routing channel, then move the file back into its input folder.",
+    'Add a rule or a fallback to the routing channel, then move the file back into its input folder.',
   ),
   E_INPUT_MISSING: spec(
     'fault',
