@@ -110,6 +110,7 @@ export class HotfolderWatcher {
   private since: number;
   private problem: { code: string; reason: string } | undefined;
   private chokidar: FSWatcher | undefined;
+  private chokidarReady: Promise<void> | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private scanning: { startedAt: number } | undefined;
@@ -402,11 +403,27 @@ export class HotfolderWatcher {
       void this.scan();
     });
     this.chokidar = watcher;
+    this.chokidarReady = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   }
 
+  /**
+   * Closes chokidar. A watcher closed during its initial scan can still open fs.watch handles
+   * afterwards (they keep the process alive after stop), so wait for its 'ready' (bounded) and
+   * close once more after it.
+   */
   private async closeChokidar(): Promise<void> {
     const w = this.chokidar;
+    const ready = this.chokidarReady;
     this.chokidar = undefined;
-    if (w) await w.close();
+    this.chokidarReady = undefined;
+    if (!w) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000);
+    });
+    await Promise.race([ready, bounded]);
+    clearTimeout(timer);
+    await w.close();
+    void ready?.then(() => w.close());
   }
 }
