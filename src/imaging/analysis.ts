@@ -69,6 +69,8 @@ export interface AnalysisDetail {
   /** 256-bin histograms of each pixel's darkest and brightest channel: where the tonal range really ends. */
   readonly minChannelHistogram: Float64Array;
   readonly maxChannelHistogram: Float64Array;
+  /** 256-bin histograms of R, G and B. */
+  readonly channelHistograms: readonly Float64Array[];
   readonly pixels: number;
   /** The analysis copy itself (8-bit sRGB, 3 channels), reused for the "before" preview. */
   readonly copy?: { readonly data: Buffer; readonly width: number; readonly height: number };
@@ -351,7 +353,13 @@ export function analyzePixels(
   };
   return {
     analysis,
-    detail: { lumaHistogram: hl, minChannelHistogram: hmin, maxChannelHistogram: hmax, pixels: n },
+    detail: {
+      lumaHistogram: hl,
+      minChannelHistogram: hmin,
+      maxChannelHistogram: hmax,
+      channelHistograms: [hr, hg, hb],
+      pixels: n,
+    },
   };
 }
 

@@ -21,8 +21,14 @@ export interface Corrections {
     applied: boolean;
     black: number;
     white: number;
+    /** Luma-weighted: the levels of the darkest and brightest channels' ends. */
     scale: number;
     offset: number;
+    /** How far a compressed range was opened channel by channel (neutralising a cast), 0..1. */
+    amount: number;
+    /** Per channel (R, G, B): each channel's own ends, which also neutralises a cast of a faded print. */
+    scales: number[];
+    offsets: number[];
     reason: string;
   };
   readonly saturation: { applied: boolean; factor: number; reason: string };
@@ -43,7 +49,12 @@ const r3 = (v: number): number => Number(v.toFixed(3));
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /** Cast: per-channel gains that bring the neutral estimate to grey at the same luma. */
-export function planCast(a: Analysis, s: Enhancement['cast']): Corrections['cast'] {
+/**
+ * `opened` is how far per-channel levels already opened a compressed range (0..1): each
+ * channel's own ends then already made the whites and blacks neutral, and the cast measured
+ * on the original would be corrected twice.
+ */
+export function planCast(a: Analysis, s: Enhancement['cast'], opened = 0): Corrections['cast'] {
   const measured = a.cast.magnitude;
   const none = (reason: string): Corrections['cast'] => ({
     applied: false,
@@ -55,12 +66,13 @@ export function planCast(a: Analysis, s: Enhancement['cast']): Corrections['cast
   if (a.isGray) return none('grey image');
   if (measured <= castDeadband) return none('no visible cast');
   if (a.cast.confidence < 0.03) return none('too few neutral pixels to judge');
+  if (opened >= 0.995) return none('neutralised by the per-channel levels');
   const [r, g, b] = a.cast.neutralRgb;
   const grey = 0.2126 * r + 0.7152 * g + 0.0722 * b;
   // Confidence below 20 % of pixels weakens the correction: the "neutrals" may be a real colour.
   // The first 3 delta E are left alone: slight warmth is often the scene, not a fault.
   const amount = clamp(
-    s.strength * Math.min(1, a.cast.confidence / 0.1) * (1 - castDeadband / measured),
+    s.strength * Math.min(1, a.cast.confidence / 0.1) * (1 - castDeadband / measured) * (1 - opened),
     0,
     1.5,
   );
@@ -84,13 +96,20 @@ function toneMean(hist: Float64Array, total: number, e: number, lo: number, hi: 
 }
 
 interface Levels {
+  /** Input points (0..1, after the exponent) mapped to 0 and 1, from the darkest and brightest channels: the tone the mean is judged on. */
   lo: number;
   hi: number;
+  /** How far the range is opened, 0..1. */
+  amount: number;
+  /** The same per channel (R, G, B), from each channel's own ends. */
+  channels: readonly { lo: number; hi: number }[];
 }
 
+type Ends = { black: number; white: number; channels: readonly { black: number; white: number }[] };
+
 /** Range (brightest-channel white minus darkest-channel black, 8-bit) at which a photo counts as full, and as clearly compressed. */
-const fullRange = 195;
-const compressedRange = 165;
+const fullRange = 200;
+const compressedRange = 185;
 /** Share of pixels with a channel at 255 above which highlights count as lost (over-exposure). */
 const clippedShare = 0.03;
 /** A white point at or above this reaches white: a dark mean is then the scene (low key), not a fault. */
@@ -99,11 +118,18 @@ const reachesWhite = 235;
 const lowKeyTolerance = 2;
 
 /** Where the tonal range ends: the darkest channel's black and the brightest channel's white, clipPercent outside each. */
-function rangeEnds(d: AnalysisDetail, clipPercent: number): { black: number; white: number } {
+function rangeEnds(d: AnalysisDetail, clipPercent: number): Ends {
   const q = Math.max(clipPercent, 0.01) / 100;
   return {
     black: percentile(d.minChannelHistogram, d.pixels, q),
     white: percentile(d.maxChannelHistogram, d.pixels, 1 - q),
+    // Each channel's own ends nearly at its extremes (a 30th of clipPercent): the share
+    // clipped at each end then stays tiny whatever the channel, and the balance between the
+    // channels (what colour the whites are) is judged on the same, extreme, pixels.
+    channels: d.channelHistograms.map((h) => ({
+      black: percentile(h, d.pixels, q / 30),
+      white: percentile(h, d.pixels, 1 - q / 30),
+    })),
   };
 }
 
@@ -123,20 +149,44 @@ function percentile(hist: Float64Array, total: number, q: number): number {
  * the three channels so colours keep their balance; a photo whose range ends near 0 and 255
  * is left as it is. `ends` are the 8-bit range ends, `e` the exposure exponent applied first.
  */
-function levelsFor(ends: { black: number; white: number }, s: Enhancement['contrast'], e: number): Levels {
+function levelsFor(ends: Ends, s: Enhancement['contrast'], e: number, perChannel: number): Levels {
   const { black, white } = ends;
-  const range = white - black;
-  if (!s.enabled || s.strength === 0 || range <= 0) return { lo: 0, hi: 1 };
+  // With cast evidence, the channels' own ranges say how compressed the image is (a cast
+  // shifts the channels apart, widening the darkest-to-brightest-channel range).
+  const ownRange = Math.max(...ends.channels.map((c) => c.white - c.black));
+  const range = white - black + (Math.min(ownRange, white - black) - (white - black)) * perChannel;
+  const none: Levels = { lo: 0, hi: 1, amount: 0, channels: [0, 1, 2].map(() => ({ lo: 0, hi: 1 })) };
+  if (!s.enabled || s.strength === 0 || range <= 0) return none;
   const amount = clamp(((fullRange - range) / (fullRange - compressedRange)) * s.strength, 0, 1);
-  if (amount === 0) return { lo: 0, hi: 1 };
-  // Targets in the output (0..1): the ends move toward black and white by `amount`.
-  const newB = (black / 255) * (1 - amount);
-  const newW = white / 255 + (1 - white / 255) * amount;
-  const b0 = (black / 255) ** e;
-  const w0 = (white / 255) ** e;
-  const scale = Math.min(2.6, (newW - newB) / (w0 - b0));
-  const lo = b0 - newB / scale;
-  return { lo, hi: lo + 1 / scale };
+  if (amount === 0) return none;
+  // The ends move toward black and white by `amount` (targets in the output, 0..1).
+  const map = (b8: number, w8: number): { lo: number; hi: number } => {
+    const newB = (b8 / 255) * (1 - amount);
+    const newW = w8 / 255 + (1 - w8 / 255) * amount;
+    const b0 = (b8 / 255) ** e;
+    const w0 = (w8 / 255) ** e;
+    if (w0 - b0 <= 0) return { lo: 0, hi: 1 };
+    const scale = Math.min(2.6, (newW - newB) / (w0 - b0));
+    const lo = b0 - newB / scale;
+    return { lo, hi: lo + 1 / scale };
+  };
+  const common = map(black, white);
+  const mix = (c: { lo: number; hi: number }): { lo: number; hi: number } => ({
+    lo: common.lo + (c.lo - common.lo) * perChannel,
+    hi: common.hi + (c.hi - common.hi) * perChannel,
+  });
+  return { ...common, amount, channels: ends.channels.map((c) => mix(map(c.black, c.white))) };
+}
+
+/**
+ * How much the levels follow each channel's own ends (0: the same for the three, 1: each its
+ * own, which also makes the whites and blacks neutral, the classic repair of a faded colour
+ * print): only as much as the cast analysis independently sees a clear cast. A naturally
+ * tinted flat scene keeps its colour.
+ */
+function castEvidence(a: Analysis): number {
+  if (a.isGray) return 0;
+  return clamp((a.cast.magnitude - 8) / 8, 0, 1) * clamp(a.cast.confidence / 0.1, 0, 1);
 }
 
 /** Bisection on a monotone-decreasing function of t over [lo, hi] so that f(t) reaches wanted. */
@@ -164,7 +214,8 @@ export function planTone(
 ): { exposure: Corrections['exposure']; contrast: Corrections['contrast'] } {
   const total = d.pixels;
   const ends = rangeEnds(d, s.contrast.clipPercent);
-  const levels1 = levelsFor(ends, s.contrast, 1);
+  const perChannel = castEvidence(a);
+  const levels1 = levelsFor(ends, s.contrast, 1, perChannel);
   const m0 = toneMean(d.lumaHistogram, total, 1, levels1.lo, levels1.hi);
   const ex = s.exposure;
   let e = 1;
@@ -198,7 +249,7 @@ export function planTone(
       } else {
         const lt = solve(
           (t) => {
-            const lv = levelsFor(ends, s.contrast, Math.exp(t));
+            const lv = levelsFor(ends, s.contrast, Math.exp(t), perChannel);
             return toneMean(d.lumaHistogram, total, Math.exp(t), lv.lo, lv.hi);
           },
           wanted,
@@ -210,9 +261,9 @@ export function planTone(
       }
     }
   }
-  const lv = levelsFor(ends, s.contrast, e);
+  const lv = levelsFor(ends, s.contrast, e, perChannel);
   const scale = 1 / (lv.hi - lv.lo);
-  const contrastApplied = scale > 1.005;
+  const contrastApplied = lv.amount > 0 && lv.channels.some((c) => Math.abs(c.hi - c.lo - 1) > 0.005);
   const exposureApplied = Math.abs(e - 1) > 0.005 || Math.abs(gain - 1) > 0.005;
   const lo = lv.lo / gain;
   const hi = lv.hi / gain;
@@ -231,6 +282,9 @@ export function planTone(
       white: r3(lv.hi),
       scale: contrastApplied ? r3(scale) : 1,
       offset: contrastApplied ? r3(-lv.lo * scale * 255) : 0,
+      amount: r3(lv.amount * perChannel),
+      scales: contrastApplied ? lv.channels.map((c) => r3(1 / (c.hi - c.lo))) : [1, 1, 1],
+      offsets: contrastApplied ? lv.channels.map((c) => r3((-c.lo / (c.hi - c.lo)) * 255)) : [0, 0, 0],
       reason: !s.contrast.enabled
         ? 'disabled'
         : contrastApplied
@@ -319,7 +373,7 @@ export function planCorrections(
 ): Corrections {
   const tone = planTone(a, d, s);
   return {
-    cast: planCast(a, s.cast),
+    cast: planCast(a, s.cast, tone.contrast.amount),
     exposure: tone.exposure,
     contrast: tone.contrast,
     saturation: planSaturation(a, s.saturation, tone.contrast.scale),

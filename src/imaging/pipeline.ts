@@ -82,10 +82,9 @@ export function applyCorrections(img: Sharp, c: Corrections): Sharp {
     img = e < 1 ? brighten(img, Math.min(3, 1 / e)) : img.gamma(Math.min(3, e), 1);
   }
   if (c.cast.applied || c.contrast.applied || c.exposure.gain !== 1) {
-    const scale = c.contrast.scale * c.exposure.gain;
-    const gains = c.cast.gains.map((g) => scale * g ** e);
-    const offset = c.contrast.offset;
-    img = img.linear(gains, [offset, offset, offset]);
+    const k = c.exposure.gain;
+    const gains = c.cast.gains.map((g, i) => c.contrast.scales[i]! * k * g ** e);
+    img = img.linear(gains, [...c.contrast.offsets]);
   }
   return img;
 }
