@@ -19,7 +19,7 @@ import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
 import { basename, dirname, join } from 'node:path';
-import { stat, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { errorText } from './bad-folder.js';
 import type { ProcessPlan, RoutingPlan } from './channel-plan.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
@@ -239,7 +239,25 @@ export class Ingest {
       this.#o.logger.info({ jobId: orphan.jobId, channel: m.channel }, 'orphaned work submitted');
       submitted++;
     }
+    await this.discardFinishedWork(state);
     return submitted;
+  }
+
+  /**
+   * Removes work folders of jobs that reached a final state: their worker removes them right after
+   * the outcome is appended, so one is left only when the worker died in between. A folder that
+   * still holds the original (originals: leave) is kept.
+   */
+  private async discardFinishedWork(state: ProjectionState): Promise<void> {
+    const names = await readdir(join(this.#o.sharedDir, 'work')).catch(() => [] as string[]);
+    for (const jobId of names) {
+      const job = state.jobs.all.get(jobId);
+      if (job === undefined || !(['completed', 'failed', 'cancelled'] as const).includes(job.state as never))
+        continue;
+      if (job.original !== undefined && job.original.includes(`/work/${jobId}/`)) continue;
+      await discardWork(this.#o.sharedDir, jobId);
+      this.#o.logger.info({ jobId, state: job.state }, 'leftover work folder of a finished job removed');
+    }
   }
 
   /** Resolves when no take is under way. */
