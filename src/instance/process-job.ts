@@ -113,6 +113,7 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       const result = await runPipeline(data, settings.pipeline, {
         fileName: job.relPath,
         stamp: { channel: plan.name, jobId: job.jobId },
+        ...(ticket?.iptc !== undefined ? { iptc: ticket.iptc } : {}),
       });
       summary = {
         analysis: result.analysis as unknown as Record<string, unknown>,
