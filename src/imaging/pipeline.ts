@@ -13,6 +13,7 @@ import { loadInput, type LoadedInput } from './image-input.js';
 import { applyEncoder, resolveFormat, type OutputFormat, type RequestedFormat } from './output-format.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { makePreviews, type Previews } from './previews.js';
+import { emptyXmpPacket, iptcDescription, withIptcXmp, type IptcXmpFields } from './iptc-xmp.js';
 import { parseStamp, settingsHash, stampXmp, type ProcessingStamp } from './processing-stamp.js';
 import { checkQuality, type QualityVerdict } from './quality-check.js';
 import { sharp, type Sharp } from './sharp-door.js';
@@ -24,6 +25,8 @@ export interface PipelineOptions {
   outputFormat?: RequestedFormat;
   /** Extra fields for the processing stamp, e.g. { channel, jobId }. JSON-safe. */
   stamp?: Record<string, unknown>;
+  /** IPTC fields (job ticket) written into the output's XMP as IPTC Core properties. */
+  iptc?: IptcXmpFields;
 }
 
 export interface PipelineResult {
@@ -200,7 +203,10 @@ export async function runPipeline(
     };
     const existing =
       out.keepXmp && loaded.meta.xmp !== undefined ? loaded.meta.xmp.toString('utf8') : undefined;
-    img = img.withXmp(stampXmp(stamp, existing));
+    img = img.withXmp(withIptcXmp(opts.iptc, stampXmp(stamp, existing)));
+  } else if (opts.iptc !== undefined && iptcDescription(opts.iptc) !== undefined) {
+    const kept = out.keepXmp ? loaded.meta.xmp?.toString('utf8') : undefined;
+    img = img.withXmp(withIptcXmp(opts.iptc, kept ?? emptyXmpPacket));
   } else if (out.keepXmp) img = img.keepXmp();
   img = applyEncoder(img, format, out, settings.colour.space);
   let result: { data: Buffer; info: { width: number; height: number; channels: number } };
