@@ -1,27 +1,42 @@
 // One job of a routing channel: the first matching rule (decideRouting) sends the file to a folder
 // or into another channel's input folder (that channel then takes it like any dropped file).
-// Facts known here: the name, the size and the format by the file's first bytes.
+// Facts: the name and size, and from the image header (image-facts.ts) the format, colour space,
+// displayed width/height and EXIF/IPTC/stamp fields.
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { resolveChannelFolder } from '../channels/channel-settings.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { decideRouting, type RoutingFacts, type RoutingSettings } from '../hotfolders/decide-routing.js';
+import { readImageFacts } from '../imaging/image-facts.js';
 import { sniffFormat } from '../imaging/image-input.js';
 import { planOf, type RoutingPlan } from './channel-plan.js';
 import { moveExclusive } from './exclusive-move.js';
 import type { JobContext } from './job-context.js';
 import type { JobResultPlan } from './worker-role.js';
 
+/** Name and size from the job; format, colour space, size and metadata fields from the image header. */
 async function factsOf(path: string, relPath: string, bytes: number): Promise<RoutingFacts> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(64);
-    await fh.read(head, 0, 64, 0);
-    const format = sniffFormat(head);
-    return { relPath, bytes, ...(format !== undefined ? { format } : {}) };
-  } finally {
-    await fh.close();
+  const facts = await readImageFacts(path);
+  let format = facts.format;
+  if (format === undefined) {
+    const fh = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(64);
+      await fh.read(head, 0, 64, 0);
+      format = sniffFormat(head);
+    } finally {
+      await fh.close();
+    }
   }
+  return {
+    relPath,
+    bytes,
+    ...(format !== undefined ? { format } : {}),
+    ...(facts.colourSpace !== undefined ? { colourSpace: facts.colourSpace } : {}),
+    ...(facts.widthPx !== undefined ? { widthPx: facts.widthPx } : {}),
+    ...(facts.heightPx !== undefined ? { heightPx: facts.heightPx } : {}),
+    fields: facts.fields,
+  };
 }
 
 const MARKER = '.darkroom-routed.json';
