@@ -40,8 +40,8 @@ export interface Corrections {
 const sharpSoftLimit = 2.0;
 const sharpBlurred = 0.5;
 
-/** Casts up to this many delta E are not corrected, and larger ones less this much. */
-const castDeadband = 3;
+/** Casts up to this many delta E are not corrected; up to twice as many, partly. */
+const castDeadband = 6;
 /** Share of exposure.tolerance allowed above the target. */
 const brightSideTolerance = 0.7;
 
@@ -54,7 +54,12 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
  * channel's own ends then already made the whites and blacks neutral, and the cast measured
  * on the original would be corrected twice.
  */
-export function planCast(a: Analysis, s: Enhancement['cast'], opened = 0): Corrections['cast'] {
+export function planCast(
+  a: Analysis,
+  s: Enhancement['cast'],
+  opened = 0,
+  whitePatch?: (neutralGains: number[]) => number[] | undefined,
+): Corrections['cast'] {
   const measured = a.cast.magnitude;
   const none = (reason: string): Corrections['cast'] => ({
     applied: false,
@@ -69,19 +74,58 @@ export function planCast(a: Analysis, s: Enhancement['cast'], opened = 0): Corre
   if (opened >= 0.995) return none('neutralised by the per-channel levels');
   const [r, g, b] = a.cast.neutralRgb;
   const grey = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  // Confidence below 20 % of pixels weakens the correction: the "neutrals" may be a real colour.
-  // The first 3 delta E are left alone: slight warmth is often the scene, not a fault.
+  // Confidence below 10 % of pixels weakens the correction: the "neutrals" may be a real colour.
+  // Casts up to 6 delta E are left alone and up to 12 corrected partly: a mild tint of the
+  // neutrals is often the scene (warm evening light, a cat's fur), not a fault.
   const amount = clamp(
-    s.strength * Math.min(1, a.cast.confidence / 0.1) * (1 - castDeadband / measured) * (1 - opened),
+    s.strength *
+      Math.min(1, a.cast.confidence / 0.1) *
+      clamp((measured - castDeadband) / castDeadband, 0, 1) *
+      (1 - opened),
     0,
     1.5,
   );
-  const gain = (c: number): number => r3(clamp((grey / Math.max(c, 1)) ** amount, 0.6, 1.6));
+  const neutralGains = [r, g, b].map((c) => grey / Math.max(c, 1));
+  const wp = whitePatch?.(neutralGains);
+  const base = wp ?? neutralGains;
+  const gain = (c: number): number => r3(clamp(c ** amount, 0.6, 1.6));
   return {
     applied: true,
     measured,
-    gains: [gain(r), gain(g), gain(b)],
-    reason: `cast of ${measured} delta E`,
+    gains: [gain(base[0]!), gain(base[1]!), gain(base[2]!)],
+    reason: `cast of ${measured} delta E${wp ? ', white patch agrees' : ''}`,
+  };
+}
+
+/** A white patch is believed only when some channel reaches this (a white or specular surface is in the picture). */
+const whiteSeen = 240;
+/** Spread of the channels' whites (ratio) below which the white patch says "no cast". */
+const whiteSpread = 1.1;
+
+/**
+ * White patch (the brightest surfaces are white): gains from each channel's white (99.9th
+ * percentile) that would bring it to the brightest channel's, on the same luma as the neutral
+ * gains. Used instead of the neutral estimate's gains only when it points the same way
+ * (cosine > 0.5 in log R/G, B/G): the two cues fail on different scenes (a cat with no white,
+ * a frame filled by one colour), and their agreement is the evidence. A clipped channel's
+ * white says nothing (gain 1).
+ */
+export function whitePatchGains(d: AnalysisDetail): (neutralGains: number[]) => number[] | undefined {
+  return (n) => {
+    const whites = d.channelHistograms.map((h) => percentile(h, d.pixels, 0.999));
+    const top = Math.max(...whites);
+    if (top < whiteSeen || top / Math.max(1, Math.min(...whites)) < whiteSpread) return undefined;
+    const wp = whites.map((w) => top / Math.max(w, 1));
+    const dir = (g: number[]): [number, number] => [Math.log(g[0]! / g[1]!), Math.log(g[2]! / g[1]!)];
+    const [a1, b1] = dir(wp);
+    const [a2, b2] = dir(n);
+    const cos = (a1 * a2 + b1 * b2) / (Math.hypot(a1, b1) * Math.hypot(a2, b2) || 1);
+    if (cos < 0.5) return undefined;
+    // Same luma as before: divide by the gains' luma-weighted mean.
+    // Geometric mean with the neutral gains: a clipped channel's white under-reports its cast.
+    const mixed = wp.map((g, i) => Math.sqrt(g * n[i]!));
+    const l = 0.2126 * mixed[0]! + 0.7152 * mixed[1]! + 0.0722 * mixed[2]!;
+    return mixed.map((g) => g / l);
   };
 }
 
@@ -181,12 +225,17 @@ function levelsFor(ends: Ends, s: Enhancement['contrast'], e: number, perChannel
 /**
  * How much the levels follow each channel's own ends (0: the same for the three, 1: each its
  * own, which also makes the whites and blacks neutral, the classic repair of a faded colour
- * print): only as much as the cast analysis independently sees a clear cast. A naturally
- * tinted flat scene keeps its colour.
+ * print): only as much as the cast analysis independently sees a clear cast, or the
+ * channels' own ranges differ clearly. A naturally tinted flat scene keeps its colour.
  */
-function castEvidence(a: Analysis): number {
+function castEvidence(a: Analysis, ends: Ends): number {
   if (a.isGray) return 0;
-  return clamp((a.cast.magnitude - 8) / 8, 0, 1) * clamp(a.cast.confidence / 0.1, 0, 1);
+  const seen = clamp((a.cast.magnitude - 8) / 8, 0, 1) * clamp(a.cast.confidence / 0.1, 0, 1);
+  // Channels compressed by clearly different factors (widest range over narrowest above 1.3):
+  // the fading itself was coloured.
+  const ranges = ends.channels.map((c) => Math.max(1, c.white - c.black));
+  const spread = clamp((Math.max(...ranges) / Math.min(...ranges) - 1.15) / 0.15, 0, 1);
+  return Math.max(seen, spread);
 }
 
 /** Bisection on a monotone-decreasing function of t over [lo, hi] so that f(t) reaches wanted. */
@@ -214,7 +263,7 @@ export function planTone(
 ): { exposure: Corrections['exposure']; contrast: Corrections['contrast'] } {
   const total = d.pixels;
   const ends = rangeEnds(d, s.contrast.clipPercent);
-  const perChannel = castEvidence(a);
+  const perChannel = castEvidence(a, ends);
   const levels1 = levelsFor(ends, s.contrast, 1, perChannel);
   const m0 = toneMean(d.lumaHistogram, total, 1, levels1.lo, levels1.hi);
   const ex = s.exposure;
@@ -223,7 +272,8 @@ export function planTone(
   let reason = 'disabled';
   if (ex.enabled && ex.strength > 0) {
     const dev = m0 - ex.target;
-    const lowKey = (ends.white / 255 - levels1.lo) / (levels1.hi - levels1.lo) >= reachesWhite / 255;
+    const highlight = percentile(d.maxChannelHistogram, total, 0.999) / 255;
+    const lowKey = (highlight - levels1.lo) / (levels1.hi - levels1.lo) >= reachesWhite / 255;
     const clipped = d.maxChannelHistogram[255]! / total;
     // Too bright is judged more strictly than too dark: highlights lost in print do not come back.
     const tolerance =
@@ -373,7 +423,7 @@ export function planCorrections(
 ): Corrections {
   const tone = planTone(a, d, s);
   return {
-    cast: planCast(a, s.cast, tone.contrast.amount),
+    cast: planCast(a, s.cast, tone.contrast.amount, whitePatchGains(d)),
     exposure: tone.exposure,
     contrast: tone.contrast,
     saturation: planSaturation(a, s.saturation, tone.contrast.scale),
