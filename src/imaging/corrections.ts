@@ -69,24 +69,26 @@ export function planCast(
   });
   if (!s.enabled || s.strength === 0) return none('disabled');
   if (a.isGray) return none('grey image');
-  if (measured <= castDeadband) return none('no visible cast');
   if (a.cast.confidence < 0.03) return none('too few neutral pixels to judge');
   if (opened >= 0.995) return none('neutralised by the per-channel levels');
   const [r, g, b] = a.cast.neutralRgb;
   const grey = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  // Confidence below 10 % of pixels weakens the correction: the "neutrals" may be a real colour.
+  const neutralGains = [r, g, b].map((c) => grey / Math.max(c, 1));
+  const wp = whitePatch?.(neutralGains);
   // Casts up to 6 delta E are left alone and up to 12 corrected partly: a mild tint of the
-  // neutrals is often the scene (warm evening light, a cat's fur), not a fault.
+  // neutrals is often the scene (warm evening light, a cat's fur), not a fault. When the white
+  // patch independently points the same way, half that dead band.
+  const deadband = wp ? castDeadband / 2 : castDeadband;
+  if (measured <= deadband) return none('no visible cast');
+  // Confidence below 10 % of pixels weakens the correction: the "neutrals" may be a real colour.
   const amount = clamp(
     s.strength *
       Math.min(1, a.cast.confidence / 0.1) *
-      clamp((measured - castDeadband) / castDeadband, 0, 1) *
+      clamp((measured - deadband) / deadband, 0, 1) *
       (1 - opened),
     0,
     1.5,
   );
-  const neutralGains = [r, g, b].map((c) => grey / Math.max(c, 1));
-  const wp = whitePatch?.(neutralGains);
   const base = wp ?? neutralGains;
   const gain = (c: number): number => r3(clamp(c ** amount, 0.6, 1.6));
   return {
