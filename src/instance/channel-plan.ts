@@ -51,6 +51,39 @@ export interface PurgingPlan extends PlanBase {
 
 export type ChannelPlan = ProcessPlan | RoutingPlan | PurgingPlan;
 
+/** The generic ticket folder's name: not a valid channel name, so it never clashes with one. */
+export const ticketFolderName = '_tickets';
+
+/** The generic ticket folder: its tickets name their channel (docs/job-tickets.md). */
+export interface TicketFolderPlan extends WatchPlan {
+  readonly type: 'tickets';
+  readonly name: typeof ticketFolderName;
+  readonly revision: 0;
+  readonly bad: string;
+}
+
+/** What the coordinator watches: the process and routing channels' inputs and the ticket folder. */
+export type WatchedPlan = ProcessPlan | RoutingPlan | TicketFolderPlan;
+
+/** `<shared>/hotfolders/_tickets/in`, bad tickets to `<shared>/hotfolders/_tickets/bad`; tickets are small: 1 s ready delay. */
+export function ticketFolderPlan(
+  sharedDir: string,
+  conf: Pick<ClusterConf, 'pollHotfolders'>,
+): TicketFolderPlan {
+  const dir = join(sharedDir, 'hotfolders', ticketFolderName);
+  return {
+    type: 'tickets',
+    name: ticketFolderName,
+    revision: 0,
+    input: join(dir, 'in'),
+    bad: join(dir, 'bad'),
+    recursive: false,
+    fileReadyDelayMs: 1000,
+    excludeDirs: [],
+    usePolling: conf.pollHotfolders,
+  };
+}
+
 /** A channel folder setting as an absolute path (absent: `<shared>/hotfolders/NAME/<sub>`). */
 export function channelFolder(
   sharedDir: string,

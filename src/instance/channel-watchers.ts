@@ -1,14 +1,14 @@
 // The coordinator's hotfolder watchers: one HotfolderWatcher per active process/routing channel,
-// restarted when the channel's watch settings change, stopped when it is paused or deleted; each
-// ready file goes to ingest. Reachability per channel feeds the standby events.
+// restarted when the channel's watch settings change, stopped when it is paused or deleted, plus
+// one for the generic ticket folder (created when missing); each ready file goes to ingest.
+// Reachability per channel feeds the standby events.
+import { mkdir } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import type { ClusterConf } from '../cluster/conf.js';
 import { HotfolderWatcher, type ReadyFile } from '../hotfolders/hotfolder-watcher.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
-import { planOf, type ChannelPlan, type ProcessPlan, type RoutingPlan } from './channel-plan.js';
-
-type WatchedPlan = ProcessPlan | RoutingPlan;
+import { planOf, ticketFolderPlan, type ChannelPlan, type WatchedPlan } from './channel-plan.js';
 
 export interface ChannelWatchersOptions {
   readonly sharedDir: string;
@@ -51,6 +51,8 @@ export class ChannelWatchers {
   reconcile(state: ProjectionState): void {
     if (this.#closed) return;
     const wanted = new Map<string, WatchedPlan>();
+    const tickets = ticketFolderPlan(this.#o.sharedDir, this.#o.conf);
+    wanted.set(tickets.name, tickets);
     for (const view of state.config.channels.values()) {
       if (view.paused) continue;
       let plan: ChannelPlan;
@@ -103,7 +105,11 @@ export class ChannelWatchers {
     });
     this.#watched.set(plan.name, { key: watchKey(plan), plan, watcher });
     this.#o.logger.info({ channel: plan.name, input: plan.input }, 'watching hotfolder');
-    watcher.start().catch((err: unknown) => this.#o.onFault(err, `watch ${plan.name}`));
+    const ready = plan.type === 'tickets' ? mkdir(plan.input, { recursive: true }) : Promise.resolve();
+    ready
+      .catch((err: unknown) => this.#o.onFault(err, `create ${plan.input}`))
+      .then(async () => watcher.start())
+      .catch((err: unknown) => this.#o.onFault(err, `watch ${plan.name}`));
   }
 
   #stopWatcher(w: Watched): void {

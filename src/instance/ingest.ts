@@ -1,6 +1,7 @@
-// Ingest: a ready file in a channel's hotfolder becomes exactly one job — taken into
-// work/<jobId>/ by takeFile (the atomic rename), then JobSubmitted; work folders whose append was
-// lost (a crash between the two) are found and submitted by recoverOrphans.
+// Ingest: a ready file in a channel's hotfolder (or a ticket in the generic ticket folder naming
+// its channel) becomes exactly one job — taken into work/<jobId>/ by takeFile (the atomic
+// rename), then JobSubmitted; work folders whose append was lost (a crash between the two) are
+// found and submitted by recoverOrphans.
 import type { Clock } from '../clock.js';
 import type { Condition } from '../events/conditions.js';
 import type { EventLog } from '../events/event-log.js';
@@ -21,7 +22,7 @@ import type { ProjectionState } from '../projections/state.js';
 import { basename, dirname, join } from 'node:path';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { errorText } from './bad-folder.js';
-import type { ProcessPlan, RoutingPlan } from './channel-plan.js';
+import { planOf, type ProcessPlan, type RoutingPlan, type WatchedPlan } from './channel-plan.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
 import { settingsFor, type TicketOverrides } from './process-job.js';
 
@@ -56,24 +57,47 @@ export class Ingest {
    * A ready file of a watched channel: a job ticket submits the images it names (with its
    * overrides); an image is submitted unless the channel takes images only through tickets.
    */
-  async accept(plan: ProcessPlan | RoutingPlan, file: ReadyFile): Promise<void> {
+  async accept(plan: WatchedPlan, file: ReadyFile): Promise<void> {
     if (isJobTicketName(file.relPath)) {
       await this.#acceptTicket(plan, file);
       return;
     }
-    if (plan.type === 'process' && plan.settings.jobTicketsOnly) return;
+    // The generic ticket folder's images wait for the ticket naming them.
+    if (plan.type === 'tickets' || (plan.type === 'process' && plan.settings.jobTicketsOnly)) return;
     await this.submit(plan.name, file);
   }
 
-  async #acceptTicket(plan: ProcessPlan | RoutingPlan, file: ReadyFile): Promise<void> {
+  /** The channel a ticket in the generic ticket folder names (E_TICKET_INVALID when it cannot be used). */
+  #namedChannel(ticket: JobTicket, file: ReadyFile): ProcessPlan | RoutingPlan {
+    const fail = (detail: string) =>
+      new DarkroomError('E_TICKET_INVALID', { file: file.relPath, detail: `jobTicket/channel: ${detail}` });
+    if (ticket.channel === undefined) {
+      throw fail('a ticket in the generic ticket folder must name its channel in <channel>');
+    }
+    const channels = this.#o.log.state.config.channels;
+    const view = channels.get(ticket.channel);
+    if (view === undefined) {
+      const known = [...channels.keys()].sort().join(', ');
+      throw fail(`no channel named "${ticket.channel}" (channels: ${known === '' ? 'none' : known})`);
+    }
+    const target = planOf(view, this.#o.sharedDir, { pollHotfolders: false });
+    if (target.type === 'purging') {
+      throw fail(`channel "${ticket.channel}" is a purging channel; name a process or routing channel`);
+    }
+    return target;
+  }
+
+  async #acceptTicket(plan: WatchedPlan, file: ReadyFile): Promise<void> {
     const dir = dirname(file.path);
     const relDir = dirname(file.relPath);
     let ticket: JobTicket | undefined;
+    let target: ProcessPlan | RoutingPlan;
     try {
       ticket = await readJobTicket(file.path);
-      if (plan.type === 'process') {
+      target = plan.type === 'tickets' ? this.#namedChannel(ticket, file) : plan;
+      if (target.type === 'process') {
         try {
-          settingsFor(plan.name, plan.settings, { overrides: ticket.overrides });
+          settingsFor(target.name, target.settings, { overrides: ticket.overrides });
         } catch (err) {
           const e = asDarkroomError(err);
           throw new DarkroomError('E_TICKET_INVALID', {
@@ -111,14 +135,18 @@ export class Ingest {
       const path = join(dir, name);
       const st = await stat(path).catch(() => undefined);
       if (st === undefined) continue; // taken meanwhile as a plain image
-      await this.submit(plan.name, { path, relPath, bytes: st.size, mtimeMs: st.mtimeMs }, { ...overrides });
+      await this.submit(
+        target.name,
+        { path, relPath, bytes: st.size, mtimeMs: st.mtimeMs },
+        { ...overrides },
+      );
     }
     await unlink(file.path).catch(() => undefined);
   }
 
   /** A bad ticket goes to the bad folder with the images it names, and an error file. */
   async #ticketToBad(
-    plan: ProcessPlan | RoutingPlan,
+    plan: WatchedPlan,
     file: ReadyFile,
     e: DarkroomError,
     images: readonly string[],
