@@ -283,9 +283,9 @@ export function planTone(
     if (Math.abs(dev) <= tolerance) reason = 'brightness within tolerance';
     else {
       // Keep half the deviation (a night scene stays darker than noon) and never cross the target;
-      // lost highlights are proof of over-exposure, not a bright scene: no deviation is kept.
+      // lost highlights are strong evidence of over-exposure: only a quarter of it is kept.
       const lost = dev > 0 && clipped > clippedShare;
-      const goal = ex.target + (lost ? 0 : dev / 2);
+      const goal = ex.target + (lost ? dev / 4 : dev / 2);
       const desired = m0 + clamp(ex.strength, 0, 2) * (goal - m0);
       const wanted = dev > 0 ? Math.max(desired, ex.target) : Math.min(desired, ex.target);
       if (lost) {

@@ -64,6 +64,25 @@ describe('exposure and contrast', () => {
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, flat)) * 0.5);
   });
 
+  it('lost highlights: an over-exposed photo is darkened by a gain, not a curve', async () => {
+    const o = orig('u76c0g_bliznaca_srgb8.png');
+    const bright = await degrade(o, (s) => s.linear(1.35, 0));
+    const r = await runPipeline(bright, defaults, png);
+    expect(r.corrections.exposure.gain).toBeLessThan(0.9);
+    expect(r.corrections.exposure.exponent).toBe(1);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, bright)) * 0.5);
+  });
+
+  it('a flat photo with a warm cast gets per-channel levels that also remove the cast', async () => {
+    const o = orig('motorcycle_left.png');
+    const faded = await degrade(o, (s) => s.linear([0.67, 0.6, 0.47], [57, 51, 40]));
+    const r = await runPipeline(faded, defaults, png);
+    expect(r.corrections.contrast.amount).toBeGreaterThan(0.9);
+    const [sr, , sb] = r.corrections.contrast.scales;
+    expect(sb!).toBeGreaterThan(sr! * 1.2);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, faded)) * 0.4);
+  });
+
   it('the exposure step alone (contrast off) moves the mean toward the target', async () => {
     const o = orig('coffee.png');
     // Highlights kept below white: a dark photo that reaches white is taken as low key.
@@ -125,6 +144,23 @@ describe('do no harm', () => {
     const o = orig(name);
     const r = await runPipeline(o, defaults, png);
     expect(await deltaE(o, r.data)).toBeLessThan(2.5);
+  });
+
+  it('a dark photo whose highlights reach white (low key) keeps its tones', async () => {
+    const o = await samplePng('rocket.jpg', 320);
+    const r = await runPipeline(o, defaults, png);
+    expect(r.corrections.exposure.applied).toBe(false);
+    expect(r.corrections.contrast.applied).toBe(false);
+    expect(await deltaE(o, r.data)).toBeLessThan(1);
+  });
+
+  it('a naturally flat photo whose range is not clearly compressed is not stretched', async () => {
+    const o = await samplePng('chelsea.png', 320);
+    const r = await runPipeline(o, defaults, png);
+    expect(r.corrections.contrast.applied).toBe(false);
+    expect(r.corrections.exposure.applied).toBe(false);
+    // What remains is a partial cast correction (a cat's fur has no neutrals: docs, known limits).
+    expect(await deltaE(o, r.data)).toBeLessThan(4);
   });
 
   it('every step disabled leaves the pixels as they were', async () => {
