@@ -16,6 +16,7 @@ import type { ProcessPlan, ProcessSettings } from './channel-plan.js';
 import { moveExclusive } from './exclusive-move.js';
 import type { JobContext } from './job-context.js';
 import { publishOutput, readPublished } from './publish-output.js';
+import { routed } from './route-job.js';
 import type { JobResultPlan } from './worker-role.js';
 
 const SUMMARY = '.darkroom-summary.json';
@@ -221,19 +222,7 @@ async function routeProcessed(
   await ctx.guard.check();
   const path = await moveExclusive(input, dir, basename(ctx.job.relPath));
   ctx.logger.info({ jobId: ctx.job.jobId, channel: plan.name, path }, 'already processed: routed');
-  return {
-    outcome: {
-      type: 'JobCompleted',
-      data: {
-        jobId: ctx.job.jobId,
-        attempt: ctx.job.attempt,
-        outcome: 'routed',
-        outputs: [path],
-        timingsMs: {},
-      },
-    },
-    after: ctx.discardWork,
-  };
+  return routed(ctx, path);
 }
 
 /** Keeps the result in work/<jobId>/ as the review preview; the job waits in state review. */

@@ -41,7 +41,8 @@ async function factsOf(path: string, relPath: string, bytes: number): Promise<Ro
 
 const MARKER = '.darkroom-routed.json';
 
-function routed(ctx: JobContext, path: string): JobResultPlan {
+/** The outcome of a job whose input was moved, unchanged, to `path`. */
+export function routed(ctx: JobContext, path: string): JobResultPlan {
   return {
     outcome: {
       type: 'JobCompleted',
