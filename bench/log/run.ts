@@ -242,7 +242,11 @@ async function openInFreshProcess(dir: string, which: 'test' | 'darkroom'): Prom
   return (JSON.parse(out) as { ms: number }).ms;
 }
 
-async function openTimed<S>(dir: string, projector: Projector<S>): Promise<{ ms: number; log: EventLog<S> }> {
+async function openTimed<S>(
+  dir: string,
+  projector: Projector<S>,
+): Promise<{ ms: number; cpu: string; log: EventLog<S> }> {
+  const c = process.cpuUsage();
   const t = performance.now();
   const log = await EventLog.open({
     sharedDir: dir,
@@ -250,7 +254,9 @@ async function openTimed<S>(dir: string, projector: Projector<S>): Promise<{ ms:
     projector,
     snapshotEvery: 0,
   });
-  return { ms: performance.now() - t, log };
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(c);
+  return { ms, cpu: `cpu ${((used.user + used.system) / 1e6).toFixed(2)} s`, log };
 }
 
 console.log(`darkroom bench/log — Node ${process.version}, ${new Date().toISOString()}`);
@@ -259,7 +265,7 @@ line(
   `${(await machineBatchMs()).toFixed(3)} ms`,
 );
 
-/** BENCH_LOG_ONLY=writes|replay runs one half (the default runs both). */
+/** BENCH_LOG_ONLY=writes|replay runs one half (the default runs both); BENCH_LOG_TOTAL=n replays n events (for profiling). */
 const only = process.env['BENCH_LOG_ONLY'];
 if (only !== 'replay') {
   const g = await oneWriter(true, 40_000, 256);
@@ -284,7 +290,7 @@ if (only !== 'replay') {
   line('4 competing processes, 500 events each (1 in flight)', `${fmt(await fourProcesses(500, 1))} ev/s`);
 }
 if (only !== 'writes') {
-  const TOTAL = 1_000_000;
+  const TOTAL = Number(process.env['BENCH_LOG_TOTAL'] ?? 1_000_000);
   const dir = await temp();
   let t = performance.now();
   await generateLog(dir, TOTAL);
@@ -299,7 +305,11 @@ if (only !== 'writes') {
   );
 
   const bare = await openTimed(dir, testProjector);
-  line('replay 1M events: read, validate, chain (test projector)', `${(bare.ms / 1000).toFixed(2)} s`);
+  line(
+    'replay 1M events: read, validate, chain (test projector)',
+    `${(bare.ms / 1000).toFixed(2)} s`,
+    `(${bare.cpu})`,
+  );
   await bare.log.writeSnapshot();
   await bare.log.stop();
   line(
@@ -312,7 +322,7 @@ if (only !== 'writes') {
   line(
     'replay 1M events with darkroomProjector (no snapshot)',
     `${(full.ms / 1000).toFixed(2)} s`,
-    'goal <= 10 s',
+    `goal <= 10 s (${full.cpu})`,
   );
   t = performance.now();
   const snap = await full.log.writeSnapshot();

@@ -1,7 +1,7 @@
 // Record framing: one canonical JSON line per record (fast-json-stable-stringify), the SHA-256
 // hash chain, and the decoding of a line read from disk into a validated LogRecord with errors
 // that name file, line, seq and field.
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import stringify from 'fast-json-stable-stringify';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { eventSchemas, isEventType, type DarkroomEvent } from './event-types.js';
@@ -21,7 +21,8 @@ export function canonical(value: unknown): string {
 
 /** SHA-256 hex over `prev` followed by the canonical record without `hash`. */
 export function chainHash(prev: string, canonicalBody: string): string {
-  return createHash('sha256').update(prev).update(canonicalBody).digest('hex');
+  // One-shot crypto.hash: about half the cost of createHash().update().digest() for ~300 bytes.
+  return oneShotHash('sha256', prev + canonicalBody, 'hex');
 }
 
 /** Computes the record's hash and its line (without the newline). */
@@ -57,13 +58,22 @@ export function validateEvent(event: DarkroomEvent, seq: number): void {
 const HASH_KEY = ',"hash":"';
 const HEX64 = /^[0-9a-f]{64}$/;
 
-const ENVELOPE_CHECKS: readonly (readonly [string, (v: unknown) => boolean, string])[] = [
+const ENVELOPE_CHECKS: readonly (readonly [
+  string,
+  (v: unknown, prev: string | undefined) => boolean,
+  string,
+])[] = [
   ['ts', (v) => typeof v === 'string' && v.length > 0, 'an ISO time string'],
   ['by', (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
   ['inc', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
   ['term', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
   ['type', (v) => typeof v === 'string' && v.length > 0, 'an event type name'],
-  ['prev', (v) => v === '' || (typeof v === 'string' && HEX64.test(v)), "'' or 64 hex digits"],
+  // The expected prev was itself checked (or is ''): equality spares the regex on the hot path.
+  [
+    'prev',
+    (v, prev) => v === '' || (v === prev && prev !== undefined) || (typeof v === 'string' && HEX64.test(v)),
+    "'' or 64 hex digits",
+  ],
   ['hash', (v) => typeof v === 'string' && HEX64.test(v), '64 hex digits'],
 ];
 const ENVELOPE_KEYS = new Set(['seq', 'ts', 'by', 'inc', 'term', 'type', 'data', 'prev', 'hash']);
@@ -104,11 +114,13 @@ export function decodeLine(
   origin: LineOrigin,
   expect: { readonly seq: number; readonly prev: string | undefined },
 ): LogRecord {
-  if (text.includes('\u0000')) throw corrupt(origin, expect.seq, 'NUL bytes in the line');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
+    // JSON.parse rejects every NUL (raw control characters are invalid in and out of strings),
+    // so the NUL scan is needed only to name the damage.
+    if (text.includes('\u0000')) throw corrupt(origin, expect.seq, 'NUL bytes in the line');
     throw corrupt(origin, expect.seq, `not JSON (${(err as Error).message})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -120,14 +132,16 @@ export function decodeLine(
     throw corrupt(origin, expect.seq, `expected seq ${expect.seq}, found ${JSON.stringify(seq)}`);
   }
   for (const [field, ok, what] of ENVELOPE_CHECKS) {
-    if (!ok(r[field])) {
+    if (!ok(r[field], expect.prev)) {
       throw invalid(origin, expect.seq, field, `must be ${what}, found ${JSON.stringify(r[field])}`);
     }
   }
   if (typeof r['data'] !== 'object' || r['data'] === null) {
     throw invalid(origin, expect.seq, 'data', 'must be an object');
   }
-  if (Object.keys(r).length !== ENVELOPE_KEYS.size) {
+  let keys = 0;
+  for (const _ in r) keys++;
+  if (keys !== ENVELOPE_KEYS.size) {
     const extra = Object.keys(r).find((k) => !ENVELOPE_KEYS.has(k));
     throw invalid(origin, expect.seq, extra ?? '?', 'is not an envelope field');
   }
