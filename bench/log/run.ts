@@ -232,10 +232,16 @@ async function parseAndHash(dir: string): Promise<number> {
 
 /** EventLog.open timed in a fresh process: a start-up, without the heap of earlier runs. */
 async function openInFreshProcess(dir: string, which: 'test' | 'darkroom'): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/log/open-timed.ts', dir, which], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // BENCH_LOG_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles the start-ups.
+  const extra = (process.env['BENCH_LOG_CHILD_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(
+    process.execPath,
+    [...extra, '--import', 'tsx', 'bench/log/open-timed.ts', dir, which],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   await new Promise((resolve) => child.on('exit', resolve));

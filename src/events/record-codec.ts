@@ -74,7 +74,8 @@ const ENVELOPE_CHECKS: readonly (readonly [
     (v, prev) => v === '' || (v === prev && prev !== undefined) || (typeof v === 'string' && HEX64.test(v)),
     "'' or 64 hex digits",
   ],
-  ['hash', (v) => typeof v === 'string' && HEX64.test(v), '64 hex digits'],
+  // Length only here: a hash equal to the computed one is hex; a mismatch is told apart below.
+  ['hash', (v) => typeof v === 'string' && v.length === 64, '64 hex digits'],
 ];
 const ENVELOPE_KEYS = new Set(['seq', 'ts', 'by', 'inc', 'term', 'type', 'data', 'prev', 'hash']);
 
@@ -153,6 +154,9 @@ export function decodeLine(
     );
   }
   if (lineHash(text, r) !== r['hash']) {
+    if (!HEX64.test(r['hash'] as string)) {
+      throw invalid(origin, expect.seq, 'hash', `must be 64 hex digits, found ${JSON.stringify(r['hash'])}`);
+    }
     throw corrupt(origin, expect.seq, 'hash mismatch: the record was changed after it was written');
   }
   const type = r['type'] as string;

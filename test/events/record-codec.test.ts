@@ -134,6 +134,25 @@ describe('a damaged or invalid line', () => {
     expect(codeOf(() => decodeLine(line, origin, { seq: 1, prev: '' })).fields['field']).toBe('inc');
   });
 
+  it('names NUL bytes as such, also inside an otherwise whole line', () => {
+    const withNul = lines[0]!.replace('note 1', 'note\u00001');
+    expect(codeOf(() => decodeLine(withNul, origin, { seq: 1, prev: '' })).fields['detail']).toMatch(/NUL/);
+  });
+
+  it('a hash or prev that is not 64 lowercase hex digits is E_LOG_RECORD_INVALID naming it', () => {
+    const upper = JSON.parse(lines[1]!) as Record<string, unknown>;
+    const badHash = { ...upper, hash: String(upper['hash']).toUpperCase() };
+    expect(
+      codeOf(() => decodeLine(canonical(badHash), origin, { seq: 2, prev: records[0]!.hash })),
+    ).toMatchObject({ code: 'E_LOG_RECORD_INVALID', fields: { field: 'hash', seq: 2 } });
+    const badPrev = { ...upper, prev: 'zz'.repeat(32) };
+    // Started mid-log (expected prev unknown): the format check alone catches it.
+    expect(codeOf(() => decodeLine(canonical(badPrev), origin, { seq: 2, prev: undefined }))).toMatchObject({
+      code: 'E_LOG_RECORD_INVALID',
+      fields: { field: 'prev' },
+    });
+  });
+
   it('an unknown event type stops with E_LOG_TOO_NEW naming seq and type', () => {
     const { line } = sealRecord({
       ...unsealed(1, ''),
