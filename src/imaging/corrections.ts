@@ -33,7 +33,15 @@ export interface Corrections {
   };
   readonly saturation: { applied: boolean; factor: number; reason: string };
   readonly sharpen: { applied: boolean; sigma: number; flat: number; jagged: number; reason: string };
-  readonly noiseReduction: { applied: boolean; median: number; estimatedNoise: number; reason: string };
+  readonly noiseReduction: {
+    applied: boolean;
+    /** Gaussian blur sigma (px) for mild and moderate noise, 0 when not used. */
+    blur: number;
+    /** Median window (3 or 5) for strong noise, 0 when not used. */
+    median: number;
+    estimatedNoise: number;
+    reason: string;
+  };
 }
 
 /** Sharpness measure (see analysis) at which an image counts as sharp, and as clearly blurred. */
@@ -393,7 +401,17 @@ export function planSharpen(
   };
 }
 
-/** Noise reduction: a 3x3 median when the noise expected at output size is visible. */
+/** Blur sigma for noise at the threshold and at the strong-noise limit (sharp's blur is a no-op below ~0.55). */
+const blurAtThreshold = 0.6;
+const blurAtStrong = 1.0;
+/** Noise above this many thresholds counts as strong: a 5x5 median (edge-preserving, but ~7x the blur's cost). */
+const strongNoise = 3;
+
+/**
+ * Noise reduction when the noise expected at output size is visible: a light Gaussian blur,
+ * sigma growing with the noise (0.6..1.0 px), for mild and moderate noise; a 5x5 median only
+ * for strong noise. At 2000x1333 the blur costs ~75 ms CPU, a 3x3 median ~510 ms.
+ */
 export function planNoise(
   a: Analysis,
   s: Enhancement['noiseReduction'],
@@ -402,17 +420,22 @@ export function planNoise(
   const analysedLong = Math.max(a.analyzedWidth, a.analyzedHeight);
   // Downscaling by k averages k x k pixels, dividing the noise sigma by about k.
   const estimatedNoise = r3(a.noise * Math.max(1, outLongSide / Math.max(1, analysedLong)));
-  if (!s.enabled || s.strength === 0)
-    return { applied: false, median: 0, estimatedNoise, reason: 'disabled' };
-  const threshold = 5.5 / clamp(s.strength, 0.25, 2);
-  if (estimatedNoise < threshold)
-    return { applied: false, median: 0, estimatedNoise, reason: 'noise below threshold' };
-  return {
-    applied: true,
-    median: estimatedNoise > threshold * 3 ? 5 : 3,
+  const none = (reason: string): Corrections['noiseReduction'] => ({
+    applied: false,
+    blur: 0,
+    median: 0,
     estimatedNoise,
-    reason: `noise ${estimatedNoise}`,
-  };
+    reason,
+  });
+  if (!s.enabled || s.strength === 0) return none('disabled');
+  const threshold = 5.5 / clamp(s.strength, 0.25, 2);
+  if (estimatedNoise < threshold) return none('noise below threshold');
+  const reason = `noise ${estimatedNoise}`;
+  if (estimatedNoise > threshold * strongNoise)
+    return { applied: true, blur: 0, median: 5, estimatedNoise, reason: `${reason}, strong` };
+  const t = (estimatedNoise - threshold) / (threshold * (strongNoise - 1));
+  const blur = r3(blurAtThreshold + (blurAtStrong - blurAtThreshold) * clamp(t, 0, 1));
+  return { applied: true, blur, median: 0, estimatedNoise, reason };
 }
 
 /** The whole plan for one image. */

@@ -70,12 +70,13 @@ function brighten(img: Sharp, gammaOut: number): Sharp {
 
 /**
  * Adds the planned corrections to a sharp instance. sharp applies them in its own order:
- * median, modulate, sharpen, gamma, then linear. The cast gains ride in the final per-channel
+ * median or blur (noise reduction), modulate, sharpen, gamma, then linear. The cast gains ride in the final per-channel
  * linear step together with the levels (raised to the exposure exponent, since they act after
  * it); recomb is not used because its float output breaks the gamma step that follows.
  */
 export function applyCorrections(img: Sharp, c: Corrections): Sharp {
-  if (c.noiseReduction.applied) img = img.median(c.noiseReduction.median);
+  const nr = c.noiseReduction;
+  if (nr.applied) img = nr.blur > 0 ? img.blur(nr.blur) : img.median(nr.median);
   if (c.saturation.applied) img = img.modulate({ saturation: c.saturation.factor });
   if (c.sharpen.applied)
     img = img.sharpen({ sigma: c.sharpen.sigma, m1: c.sharpen.flat, m2: c.sharpen.jagged });
