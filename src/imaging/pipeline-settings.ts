@@ -78,7 +78,7 @@ export const pipelineSettingsSchema = z
         }),
         saturation: step('saturation boost of washed-out images', {}),
         sharpen: step('sharpening, radius scaled to the output size', {}),
-        noiseReduction: step('noise reduction (median filter) of noisy images', {}),
+        noiseReduction: step('noise reduction of noisy images (a light blur; a median for strong noise)', {}),
       })
       .strict()
       .prefault({})
