@@ -187,6 +187,15 @@ export const confKeys = {
     description: 'Fallback poll of the event log for new batches (peers also wake readers on port 7900).',
     example: '1000',
   },
+  packEveryMs: {
+    kind: 'int',
+    schema: z.number().int('must be a whole number of milliseconds').min(0, 'must be at least 0 ms'),
+    default: 600000,
+    unit: 'ms',
+    description:
+      'How often the coordinator packs complete log batches into segment files (fewer files to open at start). 0 = never (then pack with `darkroom log pack`).',
+    example: '600000',
+  },
   maxAttempts: {
     kind: 'int',
     schema: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),

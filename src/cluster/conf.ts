@@ -49,6 +49,8 @@ export interface ClusterConf {
   readonly lockStaleMs: number;
   readonly lockUpdateMs: number;
   readonly logPollMs: number;
+  /** Coordinator packs log batches into segments this often (0: never). */
+  readonly packEveryMs: number;
   readonly maxAttempts: number;
   /** SHA-256 (hex) of the file text: instances started with different confs can be told apart. */
   readonly hash: string;
@@ -372,6 +374,7 @@ function assemble(
     lockStaleMs,
     lockUpdateMs,
     logPollMs: num('logPollMs'),
+    packEveryMs: num('packEveryMs'),
     maxAttempts: num('maxAttempts'),
     hash: createHash('sha256').update(text).digest('hex'),
   };

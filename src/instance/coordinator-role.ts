@@ -1,7 +1,8 @@
 // The coordinator role of one term: renews the lease every beat, watches the input folders of the
 // active channels and submits ready files, recovers orphaned work, marks channels on standby,
-// purges on schedule, and assigns submitted jobs after every applied batch. Every append it makes
-// that only a coordinator may make is fenced by its term.
+// purges on schedule, packs log batches into segments now and then, and assigns submitted jobs
+// after every applied batch. Every append it makes that only a coordinator may make is fenced
+// by its term.
 import type { Clock } from '../clock.js';
 import type { ClusterConf } from '../cluster/conf.js';
 import { decideAssignments } from '../cluster/decide-assignments.js';
@@ -9,6 +10,7 @@ import { LeaseHolder } from '../cluster/lease.js';
 import type { Condition } from '../events/conditions.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DarkroomEvent } from '../events/event-types.js';
+import { packLog } from '../events/segment-pack.js';
 import { isDarkroomError } from '../errors/darkroom-error.js';
 import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +46,8 @@ export class CoordinatorRole {
   #status: RoleStatus = 'starting';
   #beat: NodeJS.Timeout | undefined;
   #orphanTimer: NodeJS.Timeout | undefined;
+  #packTimer: NodeJS.Timeout | undefined;
+  #packing: Promise<void> | undefined;
   #undo: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
   #renewing = false;
@@ -133,6 +137,20 @@ export class CoordinatorRole {
     // Orphans younger than the failure timeout are left for the next scan (a take may be under way).
     const every = Math.max(this.#o.conf.failureTimeoutMs, this.#o.conf.hotfolderRescanMs);
     this.#orphanTimer = setInterval(() => void this.#scanOrphans(), every);
+    if (this.#o.conf.packEveryMs > 0)
+      this.#packTimer = setInterval(() => void this.#pack(), this.#o.conf.packEveryMs);
+  }
+
+  /** Packs complete batches into segments (DESIGN: "from time to time"); one pack at a time. */
+  async #pack(): Promise<void> {
+    if (this.#status !== 'running' || this.#packing !== undefined) return;
+    this.#packing = packLog(this.#o.conf.sharedDir)
+      .then((r) => {
+        if (r.segments.length > 0) this.#o.logger.info({ segments: r.segments }, 'log batches packed');
+      })
+      .catch((err: unknown) => this.#o.onFault(err, 'log pack'))
+      .finally(() => (this.#packing = undefined));
+    await this.#packing;
   }
 
   async #scanOrphans(): Promise<void> {
@@ -226,12 +244,14 @@ export class CoordinatorRole {
     this.#status = 'stopping';
     clearInterval(this.#beat);
     clearInterval(this.#orphanTimer);
+    clearInterval(this.#packTimer);
     this.#undo?.();
     const steps: [string, () => Promise<void>][] = [
       ['watchers', async () => this.#watchers.stop()],
       ['purge', async () => this.#purge.stop()],
       ['assign', async () => this.#assign.close()],
       ['ingest', async () => this.#ingest.idle()],
+      ['pack', async () => this.#packing],
     ];
     for (const [name, step] of steps) {
       try {
