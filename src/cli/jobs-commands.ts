@@ -5,6 +5,7 @@ import type { Condition } from '../events/conditions.js';
 import { jobStates, type DarkroomEvent, type JobState } from '../events/event-types.js';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { readRecords } from '../events/log-reader.js';
+import { isArchived, isRetainFinished, retainFinishedKey } from '../projections/jobs.js';
 import type { JobView, ProjectionState } from '../projections/state.js';
 import { table } from '../channels/channel-table.js';
 import { action, type CliContext } from './cli-context.js';
@@ -48,6 +49,10 @@ export function decideJobAction(
   act: JobAction,
 ): { events: DarkroomEvent[]; conditions: Condition[] } {
   const job = state.jobs.all.get(jobId);
+  if (job === undefined && isArchived(state.jobs, jobId)) {
+    const detail = `it finished long ago and is archived (beyond ${retainFinishedKey} = ${state.jobs.retainFinished}); drop its file into the hotfolder again to process it anew`;
+    throw new DarkroomError('E_JOB_STATE', { jobId, state: 'archived', detail });
+  }
   if (job === undefined) throw new DarkroomError('E_JOB_UNKNOWN', { jobId });
   const states = allowedFrom[act.kind];
   if (!states.includes(job.state)) {
@@ -173,7 +178,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
         }
         if (job === undefined && records.length === 0) throw new DarkroomError('E_JOB_UNKNOWN', { jobId });
         if (opts.json) {
-          ctx.out(JSON.stringify({ job: job ?? null, records }));
+          ctx.out(JSON.stringify({ job: job ?? null, archived: isArchived(state.jobs, jobId), records }));
           return 0;
         }
         if (job !== undefined) {
@@ -190,10 +195,39 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
           if (job.cancelled !== undefined)
             ctx.out(`cancelled by ${job.cancelled.by}: ${job.cancelled.reason}`);
         }
+        if (job === undefined && isArchived(state.jobs, jobId))
+          ctx.out(`job       ${jobId}: archived (finished; beyond ${retainFinishedKey}), history below`);
         ctx.out('history');
         for (const r of records) ctx.out(formatRecord(r));
         return 0;
       }),
+    );
+
+  withSharedDirOptions(jobs.command('retention'))
+    .description(
+      `show or set how many finished jobs every instance keeps in its projection (${retainFinishedKey}; older ones are archived: their history stays in the log)`,
+    )
+    .argument('[count]', 'finished jobs to keep (an integer >= 0)')
+    .action(
+      action(ctx, async (count: string | undefined, opts: SharedDirOptions) =>
+        withAdminLog(opts, async (log) => {
+          if (count === undefined) {
+            const j = log.state.jobs;
+            ctx.out(
+              `${retainFinishedKey} = ${j.retainFinished} (${j.finishedCount} finished jobs kept, ${j.archived.size + j.archivedBase.length} archived)`,
+            );
+            return 0;
+          }
+          const value = /^\d+$/.test(count) ? Number(count) : NaN;
+          if (!isRetainFinished(value))
+            throw new DarkroomError('E_USAGE', {
+              detail: `retention count must be an integer >= 0, not "${count}"`,
+            });
+          const [r] = await log.append([{ type: 'SettingChanged', data: { key: retainFinishedKey, value } }]);
+          ctx.out(`${retainFinishedKey} = ${value} at seq ${r!.seq}`);
+          return 0;
+        }),
+      ),
     );
 
   const actions: { name: JobAction['kind']; description: string; reason?: 'required' | 'optional' }[] = [

@@ -25,6 +25,7 @@ import { errorText } from './bad-folder.js';
 import { planOf, type ProcessPlan, type RoutingPlan, type WatchedPlan } from './channel-plan.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
 import { settingsFor, type TicketOverrides } from './process-job.js';
+import { isArchived } from '../projections/jobs.js';
 
 export interface IngestOptions {
   readonly sharedDir: string;
@@ -233,11 +234,15 @@ export class Ingest {
   /** Submits work folders taken but never submitted; discards takes that never happened. */
   async recoverOrphans(): Promise<number> {
     const state = this.#o.log.state;
-    const orphans = await findOrphanedWork(this.#o.sharedDir, (id) => state.jobs.all.has(id), {
-      exclude: new Set(this.#inFlight.keys()),
-      minAgeMs: this.#o.orphanMinAgeMs,
-      nowMs: this.#o.clock.wallTime().getTime(),
-    });
+    const orphans = await findOrphanedWork(
+      this.#o.sharedDir,
+      (id) => state.jobs.all.has(id) || isArchived(state.jobs, id),
+      {
+        exclude: new Set(this.#inFlight.keys()),
+        minAgeMs: this.#o.orphanMinAgeMs,
+        nowMs: this.#o.clock.wallTime().getTime(),
+      },
+    );
     let submitted = 0;
     for (const orphan of orphans) {
       const m = orphan.manifest;

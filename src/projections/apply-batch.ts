@@ -38,6 +38,8 @@ function thaw(state: ProjectionState): ProjectionState {
       all: jobs.all.asMutable(),
       open: jobs.open.asMutable(),
       lastAssigned: jobs.lastAssigned.asMutable(),
+      finishOrder: jobs.finishOrder.asMutable(),
+      archived: jobs.archived.asMutable(),
     }),
     cluster: revise(cluster, { instances: cluster.instances.asMutable() }),
     meta: revise(meta, { ignored: meta.ignored.asMutable() }),
@@ -73,7 +75,13 @@ function settlePart<P extends object>(after: P, thawed: P, before: P, keys: read
 function settle(after: ProjectionState, thawed: ProjectionState, before: ProjectionState): ProjectionState {
   return Object.freeze({
     config: settlePart(after.config, thawed.config, before.config, ['channels', 'users', 'settings']),
-    jobs: settlePart(after.jobs, thawed.jobs, before.jobs, ['all', 'open', 'lastAssigned']),
+    jobs: settlePart(after.jobs, thawed.jobs, before.jobs, [
+      'all',
+      'open',
+      'lastAssigned',
+      'finishOrder',
+      'archived',
+    ]),
     cluster: settlePart(after.cluster, thawed.cluster, before.cluster, ['instances']),
     meta: settlePart(after.meta, thawed.meta, before.meta, ['ignored']),
   });

@@ -3,6 +3,7 @@
 import { assertNever } from '../assert-never.js';
 import type { Condition, ConditionFailure } from '../events/conditions.js';
 import { actingCoordinator, incarnation } from './cluster.js';
+import { isArchived } from './jobs.js';
 import type { ProjectionState, Stamp } from './state.js';
 
 /** Pure: the first condition that does not hold in `state`, or undefined when all hold. */
@@ -58,7 +59,10 @@ function failure(state: ProjectionState, c: Condition): string | undefined {
     }
     case 'jobState': {
       const job = jobs.all.get(c.jobId);
-      if (job === undefined) return `job ${c.jobId} does not exist`;
+      if (job === undefined)
+        return isArchived(jobs, c.jobId)
+          ? `job ${c.jobId} is archived (finished, beyond jobs.retainFinished)`
+          : `job ${c.jobId} does not exist`;
       if (c.states.includes(job.state) && (c.attempt === undefined || c.attempt === job.attempt))
         return undefined;
       const holder = job.instanceId === undefined ? '' : ` on ${job.instanceId} (inc ${job.inc ?? '-'})`;
@@ -66,9 +70,8 @@ function failure(state: ProjectionState, c: Condition): string | undefined {
     }
     case 'jobAbsent': {
       const job = jobs.all.get(c.jobId);
-      return job === undefined
-        ? undefined
-        : `job ${c.jobId} exists (${job.state}, submitted ${at(job.submitted)})`;
+      if (job !== undefined) return `job ${c.jobId} exists (${job.state}, submitted ${at(job.submitted)})`;
+      return isArchived(jobs, c.jobId) ? `job ${c.jobId} exists (archived: finished)` : undefined;
     }
     case 'incarnation': {
       const view = cluster.instances.get(c.instanceId);

@@ -1,11 +1,11 @@
 // The jobs projection: every job and its state machine (submitted -> assigned -> processing ->
 // completed | failed | review), releases when an instance's incarnation ends, and the open set
 // the coordinator assigns from. Pure reducer; the replay rules decide beforehand what applies.
-import { Map as IMap, OrderedSet } from 'immutable';
+import { Map as IMap, List, OrderedSet, Set as ISet } from 'immutable';
 import { assertNever } from '../assert-never.js';
 import type { JobState } from '../events/event-types.js';
 import type { LogRecord } from '../events/log-record.js';
-import type { JobsState, JobView } from './state.js';
+import type { FinishEntry, JobsState, JobView } from './state.js';
 import { defined, revise, stampOf } from './views.js';
 
 /** States in which a job occupies a slot of its holder. */
@@ -13,12 +13,62 @@ export const heldStates: readonly JobState[] = ['assigned', 'processing'];
 /** States from which no event but JobRetried (failed) moves a job on. */
 export const finalStates: readonly JobState[] = ['completed', 'failed', 'cancelled'];
 
+/** Finished jobs the projection keeps when the log never set `jobs.retainFinished`. */
+export const defaultRetainFinished = 10_000;
+/** The global setting (SettingChanged) that changes it: an integer >= 0. */
+export const retainFinishedKey = 'jobs.retainFinished';
+
 export function initialJobs(): JobsState {
   return Object.freeze({
     all: IMap<string, JobView>(),
     open: OrderedSet<string>(),
     lastAssigned: IMap<string, number>(),
+    retainFinished: defaultRetainFinished,
+    finishedCount: 0,
+    finishOrder: List<FinishEntry>(),
+    archivedBase: Object.freeze<string[]>([]),
+    archived: ISet<string>(),
   });
+}
+
+/** True when `value` is a valid `jobs.retainFinished`. */
+export function isRetainFinished(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** True when job `jobId` finished and was dropped from `all` by the retention (see `archive`). */
+export function isArchived(jobs: JobsState, jobId: string): boolean {
+  if (jobs.archived.has(jobId)) return true;
+  const base = jobs.archivedBase;
+  let lo = 0;
+  let hi = base.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = base[mid]!;
+    if (v === jobId) return true;
+    if (v < jobId) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/** Every archived id, sorted (for the snapshot). */
+export function archivedIds(jobs: JobsState): string[] {
+  const recent = [...jobs.archived].sort(compareIds);
+  const base = jobs.archivedBase;
+  if (recent.length === 0) return [...base];
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < base.length || j < recent.length) {
+    if (j >= recent.length || (i < base.length && base[i]! < recent[j]!)) out.push(base[i++]!);
+    else out.push(recent[j++]!);
+  }
+  return out;
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** True while `job` occupies a slot of `instanceId` incarnation `inc`. */
@@ -141,6 +191,11 @@ export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
       const { instanceId, inc } = record.data;
       return releaseHeld(jobs, record, instanceId, (held) => held === inc);
     }
+    case 'SettingChanged': {
+      const { key, value } = record.data;
+      if (key !== retainFinishedKey || !isRetainFinished(value)) return jobs;
+      return archive(revise(jobs, { retainFinished: value }));
+    }
     case 'InstanceStopping':
     case 'CoordinatorElected':
     case 'BatchRepaired':
@@ -155,7 +210,6 @@ export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
     case 'UserAdded':
     case 'UserChanged':
     case 'UserRemoved':
-    case 'SettingChanged':
     case 'FilesPurged':
       return jobs;
     default:
@@ -175,8 +229,40 @@ function change(
   const job = jobs.all.get(jobId);
   if (job === undefined) return jobs;
   const next = revise(job, { ...patch, state, updated: stampOf(record) }, drop);
-  const open = finalStates.includes(state) ? jobs.open.delete(jobId) : jobs.open.add(jobId);
-  return revise(jobs, { all: jobs.all.set(jobId, next), open });
+  const wasFinal = finalStates.includes(job.state);
+  const isFinal = finalStates.includes(state);
+  const open = isFinal ? jobs.open.delete(jobId) : jobs.open.add(jobId);
+  const moved = revise(jobs, { all: jobs.all.set(jobId, next), open });
+  if (!isFinal) return wasFinal ? revise(moved, { finishedCount: moved.finishedCount - 1 }) : moved;
+  const entry: FinishEntry = Object.freeze([jobId, record.seq] as const);
+  return archive(
+    revise(moved, {
+      finishOrder: moved.finishOrder.push(entry),
+      finishedCount: moved.finishedCount + (wasFinal ? 0 : 1),
+    }),
+  );
+}
+
+/**
+ * The retention: while more than `retainFinished` finished jobs are in `all`, the one finished
+ * longest ago leaves `all` and its id joins `archived` (its events stay in the log; `jobs show`
+ * reads them there). Head entries whose job has moved on since (stale) are dropped on the way.
+ */
+function archive(jobs: JobsState): JobsState {
+  if (jobs.finishedCount <= jobs.retainFinished) return jobs;
+  let { all, finishOrder, finishedCount, archived } = jobs;
+  while (finishedCount > jobs.retainFinished) {
+    const head = finishOrder.first();
+    if (head === undefined) break;
+    finishOrder = finishOrder.shift();
+    const [jobId, seq] = head;
+    const job = all.get(jobId);
+    if (job === undefined || job.updated.seq !== seq || !finalStates.includes(job.state)) continue;
+    all = all.delete(jobId);
+    archived = archived.add(jobId);
+    finishedCount -= 1;
+  }
+  return revise(jobs, { all, finishOrder, finishedCount, archived });
 }
 
 function released(job: JobView, record: LogRecord): JobView {

@@ -5,6 +5,7 @@ import { assertNever } from '../assert-never.js';
 import type { JobState } from '../events/event-types.js';
 import type { LogRecord } from '../events/log-record.js';
 import { actingCoordinator, incarnation, isLive } from './cluster.js';
+import { isArchived, isRetainFinished, retainFinishedKey } from './jobs.js';
 import type { ProjectionState } from './state.js';
 
 /**
@@ -19,9 +20,14 @@ export function ignoreReason(state: ProjectionState, record: LogRecord): string 
     case 'InstanceStarted':
     case 'BatchRepaired':
     case 'OperatorNote':
-    case 'SettingChanged':
     case 'FilesPurged':
       return undefined;
+    case 'SettingChanged': {
+      const { key, value } = record.data;
+      return key === retainFinishedKey && !isRetainFinished(value)
+        ? `${key} must be an integer >= 0, not ${JSON.stringify(value)}`
+        : undefined;
+    }
     case 'InstanceStopping': {
       const { instanceId, inc } = record.data;
       return isLive(cluster, instanceId, inc) ? undefined : `${instanceId} incarnation ${inc} is not started`;
@@ -61,13 +67,14 @@ export function ignoreReason(state: ProjectionState, record: LogRecord): string 
     case 'UserRemoved':
       return config.users.has(record.data.user) ? undefined : `user ${record.data.user} does not exist`;
     case 'JobSubmitted':
-      return jobs.all.has(record.data.jobId) ? `job ${record.data.jobId} exists` : undefined;
+      if (jobs.all.has(record.data.jobId)) return `job ${record.data.jobId} exists`;
+      return isArchived(jobs, record.data.jobId) ? `job ${record.data.jobId} exists (archived)` : undefined;
     case 'JobAssigned': {
       const fence = coordinatorFence(state, record);
       if (fence !== undefined) return fence;
       const d = record.data;
       const job = jobs.all.get(d.jobId);
-      if (job === undefined) return `job ${d.jobId} does not exist`;
+      if (job === undefined) return absent(state, d.jobId);
       if (job.state !== 'submitted') return `job ${d.jobId} is ${job.state}, not submitted`;
       if (d.attempt !== job.attempt + 1) return `attempt ${d.attempt} is not ${job.attempt + 1}`;
       return isLive(cluster, d.instanceId, d.inc)
@@ -119,7 +126,7 @@ function workerFence(
   states: readonly JobState[],
 ): string | undefined {
   const job = state.jobs.all.get(jobId);
-  if (job === undefined) return `job ${jobId} does not exist`;
+  if (job === undefined) return absent(state, jobId);
   if (job.attempt !== attempt) return `stale attempt ${attempt} (job ${jobId} is at attempt ${job.attempt})`;
   if (!states.includes(job.state)) return `job ${jobId} is ${job.state}`;
   if (job.instanceId !== record.by || job.inc !== record.inc) {
@@ -128,9 +135,16 @@ function workerFence(
   return undefined;
 }
 
+/** Why a job that `all` lacks cannot be changed: never submitted, or archived by the retention. */
+function absent(state: ProjectionState, jobId: string): string {
+  return isArchived(state.jobs, jobId)
+    ? `job ${jobId} is archived (finished, beyond jobs.retainFinished)`
+    : `job ${jobId} does not exist`;
+}
+
 function jobIn(state: ProjectionState, jobId: string, states: readonly JobState[]): string | undefined {
   const job = state.jobs.all.get(jobId);
-  if (job === undefined) return `job ${jobId} does not exist`;
+  if (job === undefined) return absent(state, jobId);
   return states.includes(job.state) ? undefined : `job ${jobId} is ${job.state}`;
 }
 

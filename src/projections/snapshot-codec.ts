@@ -1,11 +1,13 @@
 // Snapshot encoding of the projections: JSON-safe, canonical (maps as arrays sorted by key, the
 // open set in its order), so equal states encode to equal JSON and decode(encode(s)) re-encodes
 // to exactly the same value.
-import { Map as IMap, OrderedSet } from 'immutable';
+import { Map as IMap, List, OrderedSet, Set as ISet } from 'immutable';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { isEventType, type EventType } from '../events/event-types.js';
+import { archivedIds, finalStates, isRetainFinished } from './jobs.js';
 import type {
   ChannelView,
+  FinishEntry,
   CoordinatorView,
   InstanceView,
   JobView,
@@ -14,7 +16,7 @@ import type {
 } from './state.js';
 
 export const SNAPSHOT_FORMAT = 'darkroom-projections';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 export interface SnapshotJson {
   readonly format: typeof SNAPSHOT_FORMAT;
@@ -29,6 +31,10 @@ export interface SnapshotJson {
     readonly all: JobView[];
     readonly open: string[];
     readonly lastAssigned: [string, number][];
+    readonly retainFinished: number;
+    readonly finishOrder: FinishEntry[];
+    /** Archived job ids, sorted, joined by newlines: one string parses much faster than a list. */
+    readonly archived: string;
   };
   readonly cluster: {
     readonly instances: InstanceView[];
@@ -54,7 +60,14 @@ export function encodeSnapshot(state: ProjectionState): SnapshotJson {
       users: values(config.users),
       settings: byKey(config.settings),
     },
-    jobs: { all: values(jobs.all), open: [...jobs.open], lastAssigned: byKey(jobs.lastAssigned) },
+    jobs: {
+      all: values(jobs.all),
+      open: [...jobs.open],
+      lastAssigned: byKey(jobs.lastAssigned),
+      retainFinished: jobs.retainFinished,
+      finishOrder: [...jobs.finishOrder],
+      archived: archivedIds(jobs).join('\n'),
+    },
     cluster: {
       instances: values(cluster.instances),
       term: cluster.term,
@@ -85,6 +98,20 @@ export function decodeSnapshot(json: unknown): ProjectionState {
   const open = list(jobs.open, 'jobs.open');
   const all = keyed(jobs.all, 'jobs.all', 'jobId');
   for (const id of open) if (!all.has(id)) bad(`jobs.open names job ${id} that jobs.all lacks`);
+  if (!isRetainFinished(jobs.retainFinished)) bad('jobs.retainFinished');
+  const finishOrder = list(jobs.finishOrder, 'jobs.finishOrder');
+  for (const e of finishOrder) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number')
+      bad('jobs.finishOrder has an entry that is not [jobId, seq]');
+    Object.freeze(e);
+  }
+  let finishedCount = 0;
+  for (const job of all.values()) if (finalStates.includes(job.state)) finishedCount += 1;
+  if (typeof jobs.archived !== 'string') bad('jobs.archived is not a string');
+  const archivedBase = jobs.archived === '' ? [] : jobs.archived.split('\n');
+  for (let i = 1; i < archivedBase.length; i++) {
+    if (!(archivedBase[i - 1]! < archivedBase[i]!)) bad(`jobs.archived is not sorted at ${archivedBase[i]}`);
+  }
   return Object.freeze({
     config: Object.freeze({
       channels: keyed(config.channels, 'config.channels', 'name'),
@@ -95,6 +122,11 @@ export function decodeSnapshot(json: unknown): ProjectionState {
       all,
       open: OrderedSet(open),
       lastAssigned: IMap(list(jobs.lastAssigned, 'jobs.lastAssigned')),
+      retainFinished: jobs.retainFinished,
+      finishedCount,
+      finishOrder: List(finishOrder),
+      archivedBase: Object.freeze(archivedBase),
+      archived: ISet<string>(),
     }),
     cluster: Object.freeze({
       instances: keyed(cluster.instances, 'cluster.instances', 'instanceId'),

@@ -1,7 +1,7 @@
 // The projection state every instance folds from the log: config, jobs and cluster, plus
 // provenance. Immutable (immutable.js collections of frozen plain objects): a part that did
 // not change keeps its identity, and a replay of 1M events stays linear.
-import type { Map as IMap, OrderedSet } from 'immutable';
+import type { Map as IMap, List, OrderedSet, Set as ISet } from 'immutable';
 import type { EventType, JobState } from '../events/event-types.js';
 
 /** Where and by whom something was last written. */
@@ -66,7 +66,7 @@ export interface JobView {
   readonly error?: { readonly code: string; readonly message: string; readonly badPath?: string };
   readonly timingsMs?: Readonly<Record<string, number>>;
   // The analysis and corrections stay in the JobCompleted record (at `updated.seq` of a completed
-  // job), not in the projection: they are kilobytes per job, and the projection holds every job.
+  // job), not in the projection: they are kilobytes per job.
   readonly verdict?: Readonly<Record<string, unknown>>;
   /** Preview written for review (JobReviewRequested). */
   readonly preview?: string;
@@ -91,7 +91,22 @@ export interface JobsState {
   readonly open: OrderedSet<string>;
   /** Channel -> seq of its latest applied JobAssigned: fairness across assignment decisions. */
   readonly lastAssigned: IMap<string, number>;
+  /** How many finished jobs (completed, failed, cancelled) `all` keeps: the newest ones by the
+   *  seq that finished them. Set through SettingChanged `jobs.retainFinished`. */
+  readonly retainFinished: number;
+  /** Finished jobs in `all`. */
+  readonly finishedCount: number;
+  /** [jobId, seq that finished it] in finishing order, oldest first. An entry whose job has moved
+   *  on since (retried, finished again) is stale and skipped when it reaches the head. */
+  readonly finishOrder: List<FinishEntry>;
+  /** Ids of archived jobs (finished, dropped from `all` by the retention), decoded from a
+   *  snapshot: sorted, searched by bisection (a Set of 250k ids costs ~0.5 s to build). */
+  readonly archivedBase: readonly string[];
+  /** Ids archived since `archivedBase` was decoded. */
+  readonly archived: ISet<string>;
 }
+
+export type FinishEntry = readonly [jobId: string, seq: number];
 
 export type InstanceStatus = 'started' | 'stopping' | 'stopped' | 'lost';
 

@@ -33,6 +33,8 @@ export const stepKinds = [
   'retry',
   'cancel',
   'note',
+  'retain',
+  'resubmit',
 ] as const;
 export type StepKind = (typeof stepKinds)[number];
 
@@ -88,7 +90,7 @@ export class ClusterModel {
   #fallback(kind: StepKind, n: number): StepKind {
     const state = this.s.state;
     const needsCoordinator = ['assign', 'stashAssign', 'lose', 'standby'];
-    if (kind === 'start' || kind === 'note' || kind === 'channelCreate') return kind;
+    if (kind === 'start' || kind === 'note' || kind === 'channelCreate' || kind === 'retain') return kind;
     if (this.#live().length === 0) return 'start';
     if (needsCoordinator.includes(kind) && this.#coordinator() === undefined) return 'elect';
     if (kind === 'submit' && !state.config.channels.has(pick(channels, n)!)) return 'channelCreate';
@@ -276,6 +278,18 @@ export class ClusterModel {
       }
       case 'note':
         s.write(cli, { type: 'OperatorNote', data: { author: 'ann', text: `note ${n}` } });
+        return;
+      case 'retain':
+        // Small retentions archive finished jobs early; now and then an invalid value (ignored).
+        s.write(cli, {
+          type: 'SettingChanged',
+          data: { key: 'jobs.retainFinished', value: flag && m % 7 === 0 ? -1 : m % 4 },
+        });
+        return;
+      case 'resubmit':
+        // An orphaned work folder submitted again under its old id: ignored, archived or not.
+        if (this.#jobs > 0)
+          s.submit(`j${1 + (n % this.#jobs)}`, pick(channels, m)!, pick(this.#live(), m) ?? cli);
         return;
     }
   }

@@ -81,7 +81,8 @@ describe('snapshot codec', () => {
   it.each([
     ['not an object', 42],
     ['another format', { format: 'x', version: 1 }],
-    ['a newer version', { ...(p.toSnapshot(initialState()) as object), version: 2 }],
+    ['a newer version', { ...(p.toSnapshot(initialState()) as object), version: 3 }],
+    ['an older version', { ...(p.toSnapshot(initialState()) as object), version: 1 }],
     [
       'a missing part',
       { format: 'darkroom-projections', version: 1, meta: { seq: 0, hash: '', ignored: [] } },

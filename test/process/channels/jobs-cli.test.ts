@@ -202,4 +202,37 @@ describe('darkroom jobs', () => {
       /job j3 is completed; approve needs it review/,
     );
   });
+
+  it('retention shows and sets how many finished jobs are kept; archived jobs keep their history', async () => {
+    const shared = await forgedJobs();
+    const before = await darkroom(['jobs', 'retention', '--shared', shared]);
+    expect(before.out).toMatch(/jobs\.retainFinished = 10000 \(2 finished jobs kept, 0 archived\)/);
+    expect((await darkroom(['jobs', 'retention', '-1', '--shared', shared])).code).not.toBe(0);
+    expect((await darkroom(['jobs', 'retention', 'many', '--shared', shared])).err).toMatch(
+      /E_USAGE: retention count must be an integer >= 0, not "many"/,
+    );
+    const set = await darkroom(['jobs', 'retention', '1', '--shared', shared], 'ann');
+    expect(set.out).toMatch(/jobs\.retainFinished = 1 at seq \d+/);
+    // j1 failed before j2 completed: j1 is archived, j2 kept.
+    expect((await darkroom(['jobs', 'retention', '--shared', shared])).out).toMatch(
+      /= 1 \(1 finished jobs kept, 1 archived\)/,
+    );
+    const ids = (await darkroomJson(['jobs', '--shared', shared])).jobs.map(
+      (j: { jobId: string }) => j.jobId,
+    );
+    expect(ids).not.toContain('j1');
+    expect(ids).toContain('j2');
+    const shown = await darkroomJson(['jobs', 'show', 'j1', '--shared', shared]);
+    expect(shown).toMatchObject({ job: null, archived: true });
+    expect(shown.records.map((r: { type: string }) => r.type)).toEqual([
+      'JobSubmitted',
+      'JobAssigned',
+      'JobStarted',
+      'JobFailed',
+    ]);
+    expect((await darkroom(['jobs', 'show', 'j1', '--shared', shared])).out).toMatch(/j1: archived/);
+    const retry = await darkroom(['jobs', 'retry', 'j1', '--shared', shared]);
+    expect(retry.code).toBe(75);
+    expect(retry.err).toMatch(/job j1 is archived.*drop its file into the hotfolder again/);
+  });
 });
