@@ -7,6 +7,7 @@ import { testProjector } from '../../test/events/test-projector.js';
 
 async function timed<S>(sharedDir: string, projector: Projector<S>): Promise<void> {
   const t = performance.now();
+  const c = process.cpuUsage();
   const log = await EventLog.open({
     sharedDir,
     writer: { by: 'bench', inc: 0 },
@@ -14,7 +15,9 @@ async function timed<S>(sharedDir: string, projector: Projector<S>): Promise<voi
     snapshotEvery: 0,
   });
   const ms = performance.now() - t;
-  process.stdout.write(`${JSON.stringify({ ms, seq: log.seq })}\n`);
+  const used = process.cpuUsage(c);
+  const cpuMs = (used.user + used.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, seq: log.seq })}\n`);
   await log.stop();
 }
 

@@ -271,7 +271,7 @@ line(
   `${(await machineBatchMs()).toFixed(3)} ms`,
 );
 
-/** BENCH_LOG_ONLY=writes|replay runs one half (the default runs both); BENCH_LOG_TOTAL=n replays n events (for profiling). */
+/** BENCH_LOG_ONLY=writes|replay runs one half (the default runs both); BENCH_LOG_TOTAL=n replays n events, BENCH_LOG_KEEP=1 keeps the generated log (for profiling). */
 const only = process.env['BENCH_LOG_ONLY'];
 if (only !== 'replay') {
   const g = await oneWriter(true, 40_000, 256);
@@ -341,5 +341,6 @@ if (only !== 'writes') {
     `${((await openInFreshProcess(dir, 'darkroom')) / 1000).toFixed(2)} s`,
     `goal <= 1 s (${snap ?? 'no snapshot'})`,
   );
-  await rm(dir, { recursive: true, force: true });
+  if (process.env['BENCH_LOG_KEEP'] === '1') console.log(`kept the generated log in ${dir}`);
+  else await rm(dir, { recursive: true, force: true });
 }
