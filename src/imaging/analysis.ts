@@ -1,7 +1,7 @@
 // Image analysis for the enhancement and the quality check: histograms, percentiles, mean
 // luminance, colour cast, contrast, sharpness and noise, measured on a copy of at most 512 px
 // (long side). The result is JSON-safe and kept with the job for the Inspector.
-import { luma, rgbToLab, srgbToLinear } from './colour-math.js';
+import { linearToSrgb, luma, rgbToLab, srgbToLinear } from './colour-math.js';
 import { imageError } from './image-errors.js';
 import { loadInput, type LoadedInput } from './image-input.js';
 import { sharp } from './sharp-door.js';
@@ -49,6 +49,17 @@ export interface Analysis {
     readonly confidence: number;
     /** Mean 8-bit RGB of the pixels taken as neutral. */
     readonly neutralRgb: readonly [number, number, number];
+    /**
+     * Second cue, the brightest unclipped surfaces (white patch on the top 2 % of pixels with no
+     * channel at 250 or above): their mean colour as 8-bit RGB (from the mean in linear light),
+     * its shift in log chromaticity [ln R/G, ln B/G] and the share of those pixels within 0.1
+     * of it (1: one surface colour, as a white object under a cast; low: mixed colours).
+     */
+    readonly bright: {
+      readonly rgb: readonly [number, number, number];
+      readonly uv: readonly [number, number];
+      readonly support: number;
+    };
   };
   /** Laplacian energy over gradient energy of the grey copy (1/px^2): lower is softer. */
   readonly sharpness: number;
@@ -240,6 +251,64 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
       3,
     ),
     neutralRgb: [round(neutral[0], 2), round(neutral[1], 2), round(neutral[2], 2)],
+    bright: brightCue(px, n),
+  };
+}
+
+/** Share of the unclipped pixels taken as the brightest surfaces. */
+const brightShare = 0.02;
+
+/**
+ * The brightest unclipped surfaces ("bright pixels", a robust white patch): pixels with every
+ * channel in 16..249 (a clipped channel says nothing about the illuminant: under a cast one
+ * channel of a white clips first), the top 2 % by luma. Their mean in linear light estimates
+ * the illuminant when the brightest things are white or specular; the support says whether
+ * they are one colour.
+ */
+function brightCue(px: Uint8Array, n: number): Analysis['cast']['bright'] {
+  const hist = new Float64Array(256);
+  let usable = 0;
+  for (let i = 0; i < n; i++) {
+    const r = px[i * 3]!;
+    const g = px[i * 3 + 1]!;
+    const b = px[i * 3 + 2]!;
+    if (Math.min(r, g, b) < 16 || Math.max(r, g, b) > 249) continue;
+    hist[Math.round(luma(r, g, b))]!++;
+    usable++;
+  }
+  const none = { rgb: [128, 128, 128] as const, uv: [0, 0] as const, support: 0 };
+  if (usable === 0) return none;
+  let threshold = 255;
+  for (let acc = 0; threshold > 0; threshold--) {
+    acc += hist[threshold]!;
+    if (acc >= usable * brightShare) break;
+  }
+  const sums = [0, 0, 0];
+  const picked: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = px[i * 3]!;
+    const g = px[i * 3 + 1]!;
+    const b = px[i * 3 + 2]!;
+    if (Math.min(r, g, b) < 16 || Math.max(r, g, b) > 249) continue;
+    if (Math.round(luma(r, g, b)) < threshold) continue;
+    sums[0]! += srgbToLinear[r]!;
+    sums[1]! += srgbToLinear[g]!;
+    sums[2]! += srgbToLinear[b]!;
+    picked.push(i);
+  }
+  const [R, G, B] = sums.map((v) => v / picked.length) as [number, number, number];
+  const u = Math.log(R / G);
+  const v = Math.log(B / G);
+  let near = 0;
+  for (const i of picked) {
+    const du = logLinear[px[i * 3]!]! - logLinear[px[i * 3 + 1]!]! - u;
+    const dv = logLinear[px[i * 3 + 2]!]! - logLinear[px[i * 3 + 1]!]! - v;
+    if (du * du + dv * dv <= 0.1 * 0.1) near++;
+  }
+  return {
+    rgb: [round(linearToSrgb(R), 2), round(linearToSrgb(G), 2), round(linearToSrgb(B), 2)],
+    uv: [round(u, 4), round(v, 4)],
+    support: round(near / picked.length, 3),
   };
 }
 

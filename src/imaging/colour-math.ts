@@ -11,6 +11,12 @@ export const srgbToLinear: Float64Array = (() => {
   return t;
 })();
 
+/** Linear light 0..1 -> sRGB 8-bit value (unrounded, 0..255). */
+export function linearToSrgb(v: number): number {
+  const c = Math.min(1, Math.max(0, v));
+  return 255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055);
+}
+
 const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
 
 /** 8-bit sRGB -> [L*, a*, b*] (D65 reference white). */

@@ -56,20 +56,76 @@ const brightSideTolerance = 0.7;
 const r3 = (v: number): number => Number(v.toFixed(3));
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
-/** Cast: per-channel gains that bring the neutral estimate to grey at the same luma. */
 /**
+ * In log chromaticity (ln R/G, ln B/G of linear light) the daylight and Planckian loci from
+ * 3000 K to 12000 K lie close to the line through the origin with this direction: real
+ * illuminant casts (tungsten, shade, overcast) lie near it; a strong magenta or green "cast" is
+ * more often the scene (pink flowers, an orange cat) than the light.
+ */
+const locusNormal = [0.85, 0.53] as const;
+/** Off-locus distance up to which a cue is fully believed, and from which it is not believed alone. */
+const locusNear = 0.15;
+const locusFar = 0.3;
+/** Neutral estimate and bright surfaces within this distance (log chromaticity) agree. */
+const cuesAgree = 0.15;
+/** A white patch is believed only when some channel reaches this (a white or specular surface is in the picture). */
+const whiteSeen = 240;
+
+const toLinear = (c: number): number => {
+  const v = clamp(c, 0, 255) / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+};
+
+/** [ln R/G, ln B/G] of linear light for an 8-bit (fractional) RGB. */
+function logChroma(rgb: readonly number[]): [number, number] {
+  const [r, g, b] = rgb.map((c) => Math.max(toLinear(c), 1e-6)) as [number, number, number];
+  return [Math.log(r / g), Math.log(b / g)];
+}
+
+/** 1 near the daylight locus, falling to 0 at `locusFar` off it. */
+function locusWeight(uv: readonly number[]): number {
+  const off = Math.abs(uv[0]! * locusNormal[0] + uv[1]! * locusNormal[1]);
+  return clamp((locusFar - off) / (locusFar - locusNear), 0, 1);
+}
+
+/** Gains on the code values that make an 8-bit RGB grey at the same luma. */
+function greyGains(rgb: readonly number[]): number[] {
+  const grey = 0.2126 * rgb[0]! + 0.7152 * rgb[1]! + 0.0722 * rgb[2]!;
+  return rgb.map((c) => grey / Math.max(c, 1));
+}
+
+/** Chroma (C*ab) of an 8-bit RGB: how far from neutral it is, in delta E. */
+function chromaOf(rgb: readonly number[]): number {
+  const [r, g, b] = rgb.map(toLinear) as [number, number, number];
+  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+  const fx = f((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
+  const fy = f(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
+  const fz = f((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
+  return Math.hypot(500 * (fx - fy), 200 * (fy - fz));
+}
+
+/**
+ * Cast: per-channel gains that bring the illuminant estimate to grey at the same luma. Two
+ * cues: the neutral estimate (the densest near-grey chromaticity) and the brightest unclipped
+ * surfaces (white patch). Agreeing, they are averaged and a milder cast is corrected (two
+ * independent cues are the evidence; they fail on different scenes: a cat without white, a
+ * frame filled by one colour). Disagreeing, the one with more evidence is used: the neutral
+ * estimate's confidence, the bright surfaces' consistency (one colour), each weighted by how
+ * close the cast lies to the daylight locus.
+ *
  * `opened` is how far per-channel levels already opened a compressed range (0..1): each
  * channel's own ends then already made the whites and blacks neutral, and the cast measured
- * on the original would be corrected twice.
+ * on the original would be corrected twice. `topWhite` is the brightest channel's 99.9th
+ * percentile: the bright surfaces are believed only when something reaches white.
  */
 export function planCast(
   a: Analysis,
   s: Enhancement['cast'],
   opened = 0,
+  topWhite = 255,
   whitePatch?: (neutralGains: number[]) => number[] | undefined,
 ): Corrections['cast'] {
-  const measured = a.cast.magnitude;
-  const none = (reason: string): Corrections['cast'] => ({
+  const none = (reason: string, measured = a.cast.magnitude): Corrections['cast'] => ({
     applied: false,
     measured,
     gains: [1, 1, 1],
@@ -77,48 +133,77 @@ export function planCast(
   });
   if (!s.enabled || s.strength === 0) return none('disabled');
   if (a.isGray) return none('grey image');
-  if (a.cast.confidence < 0.03) return none('too few neutral pixels to judge');
   if (opened >= 0.995) return none('neutralised by the per-channel levels');
-  const [r, g, b] = a.cast.neutralRgb;
-  const grey = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  const neutralGains = [r, g, b].map((c) => grey / Math.max(c, 1));
-  const wp = whitePatch?.(neutralGains);
-  // Casts up to 6 delta E are left alone and up to 12 corrected partly: a mild tint of the
-  // neutrals is often the scene (warm evening light, a cat's fur), not a fault. When the white
-  // patch independently points the same way, half that dead band.
-  const deadband = wp ? castDeadband / 2 : castDeadband;
-  if (measured <= deadband) return none('no visible cast');
-  // Confidence below 10 % of pixels weakens the correction: the "neutrals" may be a real colour.
+  const neutral = a.cast.neutralRgb;
+  const bright = a.cast.bright;
+  const n = logChroma(neutral);
+  const eNeutral = a.cast.confidence < 0.03 ? 0 : Math.min(1, a.cast.confidence / 0.1);
+  const eBright = bright.support > 0 ? clamp((bright.support - 0.5) / 0.3, 0, 1) * locusWeight(bright.uv) : 0;
+  let base: number[];
+  let evidence: number;
+  let measured: number;
+  let deadband = castDeadband;
+  let cue: string;
+  if (
+    topWhite >= whiteSeen &&
+    eBright > 0 &&
+    eNeutral > 0 &&
+    Math.hypot(n[0] - bright.uv[0], n[1] - bright.uv[1]) <= cuesAgree
+  ) {
+    // Both cues' gains, weighted by their evidence (geometric), on the same luma.
+    const wb = eBright / (eBright + eNeutral);
+    const bg = greyGains(bright.rgb);
+    const mixed = greyGains(neutral).map((g, i) => g ** (1 - wb) * bg[i]! ** wb);
+    const l = 0.2126 * mixed[0]! + 0.7152 * mixed[1]! + 0.0722 * mixed[2]!;
+    base = mixed.map((g) => g / l);
+    evidence = Math.max(eNeutral, eBright);
+    // Both must see the cast: the smaller of the two.
+    measured = Math.min(a.cast.magnitude, r3(chromaOf(bright.rgb)));
+    // Casts up to 6 delta E are left alone and up to 12 corrected partly: a mild tint of the
+    // neutrals is often the scene (warm evening light, a cat's fur), not a fault. Two cues
+    // agreeing halve that dead band.
+    deadband = castDeadband * 0.75;
+    cue = ', bright surfaces agree';
+  } else if (eNeutral * locusWeight(n) >= eBright && eNeutral > 0) {
+    // The channels' whites (percentiles, clipped channels included) as a moderator: when they
+    // point the same way, their gains are mixed in and the dead band halved.
+    const wp = whitePatch?.(greyGains(neutral));
+    base = wp ?? greyGains(neutral);
+    if (wp) deadband = castDeadband / 2;
+    evidence = eNeutral;
+    measured = a.cast.magnitude;
+    cue = wp ? ', white patch agrees' : '';
+  } else if (eBright > 0) {
+    base = greyGains(bright.rgb);
+    evidence = eBright;
+    measured = r3(chromaOf(bright.rgb));
+    cue = ', from the bright surfaces';
+  } else return none('too few neutral pixels to judge');
+  if (measured <= deadband) return none('no visible cast', measured);
+  // Weak evidence weakens the correction: the "neutrals" may be a real colour.
   const amount = clamp(
-    s.strength *
-      Math.min(1, a.cast.confidence / 0.1) *
-      clamp((measured - deadband) / deadband, 0, 1) *
-      (1 - opened),
+    s.strength * evidence * clamp((measured - deadband) / deadband, 0, 1) * (1 - opened),
     0,
     1.5,
   );
-  const base = wp ?? neutralGains;
   const gain = (c: number): number => r3(clamp(c ** amount, 0.6, 1.6));
   return {
     applied: true,
     measured,
     gains: [gain(base[0]!), gain(base[1]!), gain(base[2]!)],
-    reason: `cast of ${measured} delta E${wp ? ', white patch agrees' : ''}`,
+    reason: `cast of ${measured} delta E${cue}`,
   };
 }
 
-/** A white patch is believed only when some channel reaches this (a white or specular surface is in the picture). */
-const whiteSeen = 240;
 /** Spread of the channels' whites (ratio) below which the white patch says "no cast". */
 const whiteSpread = 1.1;
 
 /**
- * White patch (the brightest surfaces are white): gains from each channel's white (99.9th
- * percentile) that would bring it to the brightest channel's, on the same luma as the neutral
- * gains. Used instead of the neutral estimate's gains only when it points the same way
- * (cosine > 0.5 in log R/G, B/G): the two cues fail on different scenes (a cat with no white,
- * a frame filled by one colour), and their agreement is the evidence. A clipped channel's
- * white says nothing (gain 1).
+ * Percentile white patch: gains from each channel's white (99.9th percentile) that would bring
+ * it to the brightest channel's. Used with the neutral estimate's gains only when it points
+ * the same way (cosine > 0.5 in log R/G, B/G), as their geometric mean: a clipped channel's
+ * white under-reports its cast, where the bright-surface cue (unclipped pixels only) may pick
+ * coloured surfaces instead of the clipped whites.
  */
 export function whitePatchGains(d: AnalysisDetail): (neutralGains: number[]) => number[] | undefined {
   return (n) => {
@@ -131,8 +216,6 @@ export function whitePatchGains(d: AnalysisDetail): (neutralGains: number[]) => 
     const [a2, b2] = dir(n);
     const cos = (a1 * a2 + b1 * b2) / (Math.hypot(a1, b1) * Math.hypot(a2, b2) || 1);
     if (cos < 0.5) return undefined;
-    // Same luma as before: divide by the gains' luma-weighted mean.
-    // Geometric mean with the neutral gains: a clipped channel's white under-reports its cast.
     const mixed = wp.map((g, i) => Math.sqrt(g * n[i]!));
     const l = 0.2126 * mixed[0]! + 0.7152 * mixed[1]! + 0.0722 * mixed[2]!;
     return mixed.map((g) => g / l);
@@ -448,7 +531,13 @@ export function planCorrections(
 ): Corrections {
   const tone = planTone(a, d, s);
   return {
-    cast: planCast(a, s.cast, tone.contrast.amount, whitePatchGains(d)),
+    cast: planCast(
+      a,
+      s.cast,
+      tone.contrast.amount,
+      percentile(d.maxChannelHistogram, d.pixels, 0.999),
+      whitePatchGains(d),
+    ),
     exposure: tone.exposure,
     contrast: tone.contrast,
     saturation: planSaturation(a, s.saturation, tone.contrast.scale),

@@ -36,6 +36,27 @@ describe('colour cast removal', () => {
   });
 });
 
+describe('colour cast removal from the bright surfaces', () => {
+  it('a cool cast on coffee, where the densest near-grey colour is the table, is removed by its white cup', async () => {
+    const o = orig('coffee.png');
+    const cool = await degrade(o, (s) => s.linear([0.8, 0.95, 1.12], [0, 0, 0]));
+    const r = await runPipeline(cool, defaults, png);
+    expect(r.corrections.cast.applied).toBe(true);
+    expect(r.corrections.cast.reason).toContain('bright surfaces');
+    const [gr, , gb] = r.corrections.cast.gains;
+    expect(gr).toBeGreaterThan(1.05);
+    expect(gb).toBeLessThan(0.95);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, cool)) * 0.75);
+  });
+
+  it('pink tulips (a magenta colour far off the daylight locus) are not taken for a cast', async () => {
+    const o = await samplePng('tmshre_riaphotographs_srgb8.png', 320);
+    const r = await runPipeline(o, defaults, png);
+    expect(r.corrections.cast.applied).toBe(false);
+    expect(await deltaE(o, r.data)).toBeLessThan(1);
+  });
+});
+
 describe('exposure and contrast', () => {
   it('an under-exposed photo is brought back at least halfway', async () => {
     const o = orig('motorcycle_left.png');
