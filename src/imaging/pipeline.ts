@@ -3,7 +3,7 @@
 // out, metadata, encode), previews and the quality verdict. Deterministic: same input and
 // settings give identical bytes. Runs sharp on the libuv pool; never blocks for long.
 import { performance } from 'node:perf_hooks';
-import { analyzeLoaded, type Analysis } from './analysis.js';
+import { analyzeLoaded, type Analysis, type AnalysisDetail } from './analysis.js';
 import { assignProfile } from './assign-profile.js';
 import { planCorrections, type Corrections } from './corrections.js';
 import { planGeometry, type ResizePlan } from './geometry.js';
@@ -13,10 +13,18 @@ import { loadInput, type LoadedInput } from './image-input.js';
 import { applyEncoder, resolveFormat, type OutputFormat, type RequestedFormat } from './output-format.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { makePreviews, type Previews } from './previews.js';
+import {
+  analyzeResized,
+  decodeResized,
+  decodesOnce,
+  orientedSize,
+  type ResizedInput,
+} from './resized-input.js';
 import { emptyXmpPacket, iptcDescription, withIptcXmp, type IptcXmpFields } from './iptc-xmp.js';
 import { parseStamp, settingsHash, stampXmp, type ProcessingStamp } from './processing-stamp.js';
 import { checkQuality, type QualityVerdict } from './quality-check.js';
-import { sharp, type Sharp } from './sharp-door.js';
+import { keepIptc, sharp, type Sharp } from './sharp-door.js';
+import { withSrgbProfile } from './srgb-segment.js';
 
 export interface PipelineOptions {
   /** Name used in messages and stamps when the input is a Buffer. */
@@ -27,6 +35,11 @@ export interface PipelineOptions {
   stamp?: Record<string, unknown>;
   /** IPTC fields (job ticket) written into the output's XMP as IPTC Core properties. */
   iptc?: IptcXmpFields;
+  /**
+   * false: always decode twice (analysis copy from the input, then the main pass), even where
+   * the input could be decoded once at output size (resized-input.ts). For comparisons.
+   */
+  decodeOnce?: boolean;
 }
 
 export interface PipelineResult {
@@ -107,13 +120,6 @@ async function outputProfile(colour: PipelineSettings['colour']): Promise<string
   }
 }
 
-/** Sets the private IPTC keep bit: sharp 0.35 keeps IPTC only through keepMetadata(), which also keeps the ICC. */
-function keepIptc(img: Sharp): Sharp {
-  const o = (img as unknown as { options?: { keepMetadata?: unknown } }).options;
-  if (o !== undefined && typeof o.keepMetadata === 'number') o.keepMetadata |= 0b00100;
-  return img;
-}
-
 async function colourOut(img: Sharp, s: PipelineSettings, profile: string | undefined): Promise<Sharp> {
   const attach = s.colour.embedProfile;
   if (s.colour.space === 'gray') {
@@ -138,16 +144,18 @@ async function eightBit(data: Buffer, space: string): Promise<Buffer> {
     .toBuffer();
 }
 
+type Encoded = { data: Buffer; info: { width: number; height: number; channels: number } };
+
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 
-/** Runs the whole pipeline on one image; every failure is a DarkroomError naming the file. */
-export async function runPipeline(
+/** Reads and checks the input; 16-bit to 8-bit and the assumed profile assigned where needed. */
+async function readInput(
   input: string | Buffer,
   settings: PipelineSettings,
-  opts: PipelineOptions = {},
-): Promise<PipelineResult> {
-  const timingsMs: Record<string, number> = {};
-  let t = performance.now();
+  opts: PipelineOptions,
+  timingsMs: Record<string, number>,
+): Promise<{ loaded: LoadedInput; decodable: Buffer; format: OutputFormat; profile: string | undefined }> {
+  const t = performance.now();
   const loaded: LoadedInput = await loadInput(input, settings.input.maxInputPixels, opts.fileName);
   const format = resolveFormat(opts.outputFormat ?? settings.output.format, loaded.format);
   const profile = await outputProfile(settings.colour);
@@ -167,27 +175,95 @@ export async function runPipeline(
     throw imageError(err, loaded.file, 'read');
   }
   timingsMs['read'] = ms(t);
+  return { loaded, decodable, format, profile };
+}
 
-  t = performance.now();
-  const { analysis, detail } = await analyzeLoaded(loaded, decodable);
-  const geometry = planGeometry(settings.geometry, analysis.width, analysis.height);
-  const corrections = planCorrections(
-    analysis,
-    detail,
-    settings.enhancement,
-    Math.max(geometry.width, geometry.height),
-    Math.max(analysis.width, analysis.height),
-  );
-  const verdict = checkQuality(analysis, settings.quality, settings.enhancement.exposure.target);
-  timingsMs['analysis'] = ms(t);
+/**
+ * Analysis, plan and main pass. Where the input is decoded once at output size
+ * (resized-input.ts), its temporary file lives until the main pass is done.
+ */
+async function analyseAndProcess(
+  loaded: LoadedInput,
+  decodable: Buffer,
+  settings: PipelineSettings,
+  opts: PipelineOptions,
+  out: { format: OutputFormat; profile: string | undefined },
+  timingsMs: Record<string, number>,
+): Promise<{
+  analysis: Analysis;
+  detail: AnalysisDetail;
+  geometry: ResizePlan;
+  corrections: Corrections;
+  verdict: QualityVerdict;
+  result: Encoded;
+  stamp: ProcessingStamp | undefined;
+}> {
+  const { format, profile } = out;
+  let t = performance.now();
+  const oriented = orientedSize(loaded);
+  const planned = planGeometry(settings.geometry, oriented.width, oriented.height);
+  let resized: ResizedInput | undefined;
+  if (opts.decodeOnce !== false && planned.resize !== undefined && decodesOnce(loaded, planned)) {
+    resized = await decodeResized(loaded, decodable, planned.resize);
+    timingsMs['decode'] = ms(t);
+    t = performance.now();
+  }
+  try {
+    const { analysis, detail } =
+      resized !== undefined ? await analyzeResized(loaded, resized) : await analyzeLoaded(loaded, decodable);
+    const geometry = planGeometry(settings.geometry, analysis.width, analysis.height);
+    const corrections = planCorrections(
+      analysis,
+      detail,
+      settings.enhancement,
+      Math.max(geometry.width, geometry.height),
+      Math.max(analysis.width, analysis.height),
+    );
+    const verdict = checkQuality(analysis, settings.quality, settings.enhancement.exposure.target);
+    timingsMs['analysis'] = ms(t);
 
-  t = performance.now();
-  const previousStamp =
-    loaded.meta.xmp === undefined ? undefined : parseStamp(loaded.meta.xmp.toString('utf8'));
-  let img = sharp(decodable, { failOn: 'warning', limitInputPixels: false }).autoOrient();
-  if (geometry.resize !== undefined) img = img.resize(geometry.resize);
-  img = applyCorrections(img, corrections);
-  img = await colourOut(img, settings, profile);
+    t = performance.now();
+    let source: Sharp;
+    if (resized !== undefined) source = resized.sharp();
+    else {
+      source = sharp(decodable, { failOn: 'warning', limitInputPixels: false }).autoOrient();
+      if (geometry.resize !== undefined) source = source.resize(geometry.resize);
+    }
+    const { result, stamp } = await mainPass(source, loaded, settings, opts, {
+      corrections,
+      geometry,
+      format,
+      profile,
+      decodedOnce: resized !== undefined,
+    });
+    timingsMs['process'] = ms(t);
+    return { analysis, detail, geometry, corrections, verdict, result, stamp };
+  } finally {
+    await resized?.dispose();
+  }
+}
+
+/** The corrections, colour out, metadata and encoder on the oriented, resized image. */
+async function mainPass(
+  source: Sharp,
+  loaded: LoadedInput,
+  settings: PipelineSettings,
+  opts: PipelineOptions,
+  plan: {
+    corrections: Corrections;
+    geometry: ResizePlan;
+    format: OutputFormat;
+    profile: string | undefined;
+    /** The source is the resized input (resized-input.ts): sRGB, no profile attached. */
+    decodedOnce: boolean;
+  },
+): Promise<{ result: Encoded; stamp: ProcessingStamp | undefined }> {
+  const { corrections, geometry } = plan;
+  let img = applyCorrections(source, corrections);
+  // The resized input is sRGB without a profile attached: sRGB out is an identity transform.
+  const spliceSrgb =
+    plan.decodedOnce && plan.profile === 'srgb' && settings.colour.embedProfile && plan.format === 'jpeg';
+  img = spliceSrgb ? img.toColourspace('srgb') : await colourOut(img, settings, plan.profile);
   if (geometry.density !== undefined) img = img.withDensity(geometry.density);
   const out = settings.output;
   if (out.keepExif) img = img.keepExif();
@@ -209,18 +285,37 @@ export async function runPipeline(
     const kept = out.keepXmp ? loaded.meta.xmp?.toString('utf8') : undefined;
     img = img.withXmp(withIptcXmp(opts.iptc, kept ?? emptyXmpPacket));
   } else if (out.keepXmp) img = img.keepXmp();
-  img = applyEncoder(img, format, out, settings.colour.space);
-  let result: { data: Buffer; info: { width: number; height: number; channels: number } };
+  img = applyEncoder(img, plan.format, out, settings.colour.space);
   try {
-    result = await img.toBuffer({ resolveWithObject: true });
+    const { data, info } = await img.toBuffer({ resolveWithObject: true });
+    return { result: { data: spliceSrgb ? await withSrgbProfile(data) : data, info }, stamp };
   } catch (err) {
     throw imageError(err, loaded.file, 'read');
   }
-  timingsMs['process'] = ms(t);
+}
+
+/** Runs the whole pipeline on one image; every failure is a DarkroomError naming the file. */
+export async function runPipeline(
+  input: string | Buffer,
+  settings: PipelineSettings,
+  opts: PipelineOptions = {},
+): Promise<PipelineResult> {
+  const timingsMs: Record<string, number> = {};
+  const { loaded, decodable, format, profile } = await readInput(input, settings, opts, timingsMs);
+  const previousStamp =
+    loaded.meta.xmp === undefined ? undefined : parseStamp(loaded.meta.xmp.toString('utf8'));
+  const { analysis, detail, geometry, corrections, verdict, result, stamp } = await analyseAndProcess(
+    loaded,
+    decodable,
+    settings,
+    opts,
+    { format, profile },
+    timingsMs,
+  );
 
   let previews: Previews | undefined;
   if (settings.previews.enabled) {
-    t = performance.now();
+    const t = performance.now();
     previews = await makePreviews(
       detail.copy ?? decodable,
       result.data,
