@@ -4,6 +4,7 @@ import type { CliContext, RegisterGroup } from './cli-context.js';
 import { VERSION } from '../version.js';
 import { registerChannelCommands } from './channel-commands.js';
 import { registerConfCommands } from './conf-commands.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerJobsCommands } from './jobs-commands.js';
 import { registerLogCommands } from './log-commands.js';
 import { registerProcessCommand } from './process-command.js';
@@ -16,6 +17,7 @@ const groups: RegisterGroup[] = [
   registerLogCommands,
   registerProcessCommand,
   registerStartCommand,
+  registerDoctorCommand,
 ];
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
