@@ -83,6 +83,14 @@ export interface AnalysisDetail {
   /** 256-bin histograms of R, G and B. */
   readonly channelHistograms: readonly Float64Array[];
   readonly pixels: number;
+  /**
+   * Pixels with a channel at 255 and another below 220: saturated colours that lost a channel
+   * to clipping (hue and saturation gone), the mark of over-exposure or of a cast pushing one
+   * channel up. A blown white sky or a specular highlight clips every channel and does not
+   * count. Counts by which channels clipped (bit 0 R, 1 G, 2 B), which channel is the darkest
+   * (0..2) and its value: histogram index (mask * 3 + darkest) * 256 + value.
+   */
+  readonly colourClipped?: Float64Array;
   /** The analysis copy itself (8-bit sRGB, 3 channels), reused for the "before" preview. */
   readonly copy?: { readonly data: Buffer; readonly width: number; readonly height: number };
 }
@@ -368,6 +376,9 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
   };
 }
 
+/** A clipped pixel whose darkest channel is below this is a saturated colour that lost a channel. */
+const colourClipMin = 220;
+
 /** Pure: computes the analysis from interleaved 8-bit RGB pixels of the analysis copy. */
 export function analyzePixels(
   px: Uint8Array,
@@ -387,10 +398,17 @@ export function analyzePixels(
   const hmax = new Float64Array(256);
   const grey = new Float32Array(n);
   let chroma = 0;
+  const colourClipped = new Float64Array(8 * 3 * 256);
   for (let i = 0; i < n; i++) {
     const r = px[i * 3]!;
     const g = px[i * 3 + 1]!;
     const b = px[i * 3 + 2]!;
+    const lo = Math.min(r, g, b);
+    if (lo < colourClipMin && (r === 255 || g === 255 || b === 255)) {
+      const mask = (r === 255 ? 1 : 0) | (g === 255 ? 2 : 0) | (b === 255 ? 4 : 0);
+      const darkest = lo === r ? 0 : lo === g ? 1 : 2;
+      colourClipped[(mask * 3 + darkest) * 256 + lo]!++;
+    }
     hr[r]!++;
     hg[g]!++;
     hb[b]!++;
@@ -428,6 +446,7 @@ export function analyzePixels(
       maxChannelHistogram: hmax,
       channelHistograms: [hr, hg, hb],
       pixels: n,
+      colourClipped,
     },
   };
 }

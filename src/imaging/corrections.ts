@@ -348,11 +348,16 @@ function solve(f: (t: number) => number, wanted: number, lo: number, hi: number)
  * Darkening with lost highlights (over 3 % of pixels with a channel at 255) is a gain below
  * 1 on the code values, like an exposure compensation in a raw converter (the clipped areas
  * become light grey, as they do there); without lost highlights it is a gamma exponent.
+ * Saturated colours that lost a channel (`colourClipped`, 1 % to 4 % of pixels) remove the
+ * tolerance above the target: a bright photo whose colours clip is over-exposed, however
+ * close its mean is to the target.
  */
 export function planTone(
   a: Analysis,
   d: AnalysisDetail,
   s: Enhancement,
+  /** Share of pixels whose colour was lost to clipping that no cast explains (see colourLost). */
+  colourClipped = 0,
 ): { exposure: Corrections['exposure']; contrast: Corrections['contrast'] } {
   const total = d.pixels;
   const ends = rangeEnds(d, s.contrast.clipPercent);
@@ -368,9 +373,14 @@ export function planTone(
     const highlight = percentile(d.maxChannelHistogram, total, 0.999) / 255;
     const lowKey = (highlight - levels1.lo) / (levels1.hi - levels1.lo) >= reachesWhite / 255;
     const clipped = d.maxChannelHistogram[255]! / total;
+    // Saturated colours that lost a channel (1 % of pixels: no evidence, 4 %: full): unlike
+    // a blown white sky, direct evidence of over-exposure.
+    const coloursLost = dev > 0 ? clamp((colourClipped - 0.01) / 0.03, 0, 1) : 0;
     // Too bright is judged more strictly than too dark: highlights lost in print do not come back.
     const tolerance =
-      dev > 0 ? ex.tolerance * brightSideTolerance : ex.tolerance * (lowKey ? lowKeyTolerance : 1);
+      dev > 0
+        ? ex.tolerance * brightSideTolerance * (1 - coloursLost)
+        : ex.tolerance * (lowKey ? lowKeyTolerance : 1);
     if (Math.abs(dev) <= tolerance) reason = 'brightness within tolerance';
     else {
       // Keep half the deviation (a night scene stays darker than noon) and never cross the target;
@@ -388,7 +398,7 @@ export function planTone(
           -Math.log(0.6),
         );
         gain = Math.exp(-lg);
-        reason = `mean luminance ${r3(m0)} vs target ${ex.target}, ${r3(clipped * 100)} % clipped`;
+        reason = `mean luminance ${r3(m0)} vs target ${ex.target}, ${r3(clipped * 100)} % clipped, ${r3(colourClipped * 100)} % colours clipped`;
       } else {
         const lt = solve(
           (t) => {
@@ -521,6 +531,27 @@ export function planNoise(
   return { applied: true, blur, median: 0, estimatedNoise, reason };
 }
 
+/**
+ * Share of pixels whose colour was lost to clipping and that the cast does not explain: a
+ * clipped channel the cast correction lowers (a warm cast clips reds), or a darkest channel it
+ * raises back above 220 (a white sky under a warm cast clips red and green), is the cast's
+ * doing; the rest is evidence of over-exposure.
+ */
+function colourLost(d: AnalysisDetail, gains: readonly number[]): number {
+  const h = d.colourClipped;
+  if (h === undefined || d.pixels === 0) return 0;
+  let lost = 0;
+  for (let mask = 1; mask < 7; mask++) {
+    const explained = [0, 1, 2].some((c) => (mask & (1 << c)) !== 0 && gains[c]! < 0.98);
+    if (explained) continue;
+    for (let darkest = 0; darkest < 3; darkest++) {
+      const base = (mask * 3 + darkest) * 256;
+      for (let v = 0; v < 220; v++) if (v * gains[darkest]! < 220) lost += h[base + v]!;
+    }
+  }
+  return lost / d.pixels;
+}
+
 /** The whole plan for one image. */
 export function planCorrections(
   a: Analysis,
@@ -529,7 +560,11 @@ export function planCorrections(
   outLongSide: number,
   inLongSide: number,
 ): Corrections {
-  const tone = planTone(a, d, s);
+  const topWhite = percentile(d.maxChannelHistogram, d.pixels, 0.999);
+  // Colours clipped in a channel that the cast correction lowers are the cast's doing (a warm
+  // cast clips reds); in the other channels they are evidence of over-exposure.
+  const castAlone = planCast(a, s.cast, 0, topWhite, whitePatchGains(d));
+  const tone = planTone(a, d, s, colourLost(d, castAlone.gains));
   return {
     cast: planCast(
       a,

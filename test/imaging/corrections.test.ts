@@ -94,6 +94,24 @@ describe('exposure and contrast', () => {
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, bright)) * 0.5);
   });
 
+  it('an over-exposed photo whose mean is near the target is darkened when its colours clip', async () => {
+    const o = orig('motorcycle_left.png');
+    const bright = await degrade(o, (s) => s.linear(1.35, 0));
+    const r = await runPipeline(bright, defaults, png);
+    // The mean alone (about 0.55) is within the tolerance above the target.
+    expect(r.analysis.meanLuminance).toBeLessThan(0.46 + 0.15 * 0.7);
+    expect(r.corrections.exposure.gain).toBeLessThan(0.95);
+    expect(r.corrections.exposure.reason).toContain('colours clipped');
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, bright)) * 0.7);
+  });
+
+  it('a blown white sky is not taken for colours lost to over-exposure', async () => {
+    const o = await samplePng('cvo9xd_keong_macan_srgb8.png', 320);
+    const r = await runPipeline(o, defaults, png);
+    expect(r.corrections.exposure.applied).toBe(false);
+    expect(await deltaE(o, r.data)).toBeLessThan(1);
+  });
+
   it('a flat photo with a warm cast gets per-channel levels that also remove the cast', async () => {
     const o = orig('motorcycle_left.png');
     const faded = await degrade(o, (s) => s.linear([0.67, 0.6, 0.47], [57, 51, 40]));
