@@ -170,7 +170,7 @@ export function planCast(
     const wp = whitePatch?.(greyGains(neutral));
     base = wp ?? greyGains(neutral);
     if (wp) deadband = castDeadband / 2;
-    evidence = eNeutral;
+    evidence = eNeutral * locusWeight(n);
     measured = a.cast.magnitude;
     cue = wp ? ', white patch agrees' : '';
   } else if (eBright > 0) {
@@ -542,7 +542,7 @@ function colourLost(d: AnalysisDetail, gains: readonly number[]): number {
   if (h === undefined || d.pixels === 0) return 0;
   let lost = 0;
   for (let mask = 1; mask < 7; mask++) {
-    const explained = [0, 1, 2].some((c) => (mask & (1 << c)) !== 0 && gains[c]! < 0.98);
+    const explained = [0, 1, 2].some((c) => (mask & (1 << c)) !== 0 && gains[c]! < 0.96);
     if (explained) continue;
     for (let darkest = 0; darkest < 3; darkest++) {
       const base = (mask * 3 + darkest) * 256;
