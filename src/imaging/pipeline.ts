@@ -205,8 +205,10 @@ async function analyseAndProcess(
   let resized: ResizedInput | undefined;
   if (opts.decodeOnce !== false && planned.resize !== undefined && decodesOnce(loaded, planned)) {
     resized = await decodeResized(loaded, decodable, planned.resize);
-    timingsMs['decode'] = ms(t);
-    t = performance.now();
+    if (resized !== undefined) {
+      timingsMs['decode'] = ms(t);
+      t = performance.now();
+    }
   }
   try {
     const { analysis, detail } =

@@ -4,7 +4,8 @@
 // into a temporary libvips-format (.v) file that keeps the pixels and every metadata item (EXIF,
 // XMP, IPTC, density) exactly as the plain pass would hold them at that point; the analysis copy
 // is made from it and the main pass (corrections, colour out, encoder) starts from it.
-// Touches: one file per job in a private folder under the OS temp folder, removed after the job.
+// Touches: one file per job in a private folder (mkdtemp) under the OS temp folder; the file goes
+// after the job, the folder after the last job using it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +44,34 @@ export function decodesOnce(loaded: LoadedInput, geometry: ResizePlan): boolean 
   );
 }
 
+/** The private temp folder while jobs use it, and how many do: made for the first, removed after the last. */
 let folder: Promise<string> | undefined;
+let users = 0;
 let counter = 0;
 
-/** A fresh file name in this process's private temp folder (created once). */
-async function tempFile(): Promise<string> {
+/** A file name in the folder, and its release; undefined when the temp folder cannot be made. */
+async function acquireFile(): Promise<{ path: string; release: () => Promise<void> } | undefined> {
+  users++;
   folder ??= mkdtemp(join(tmpdir(), 'darkroom-resized-'));
-  return join(await folder, `${++counter}.v`);
+  const mine = folder;
+  let released = false;
+  const release = async (file?: string): Promise<void> => {
+    if (released) return;
+    released = true;
+    if (--users === 0 && folder === mine) {
+      folder = undefined;
+      await rm(await mine, { recursive: true, force: true });
+    } else if (file !== undefined) await rm(file, { force: true });
+  };
+  let dir: string;
+  try {
+    dir = await mine;
+  } catch {
+    await release().catch(() => undefined);
+    return undefined;
+  }
+  const path = join(dir, `${++counter}.v`);
+  return { path, release: () => release(path) };
 }
 
 /** The decoded, resized input: open it with `sharp()`; `dispose()` removes the file. */
@@ -62,16 +84,17 @@ export interface ResizedInput {
 /**
  * Decodes, orients and resizes with the plain pass's own calls (so JPEG shrink-on-load and the
  * embedded profile's conversion to sRGB happen as there) and writes the result, EXIF, XMP and
- * IPTC kept (the main pass decides what reaches the output), to a temporary .v file.
- * Runs sharp on the libuv pool.
+ * IPTC kept (the main pass decides what reaches the output), to a temporary .v file; undefined
+ * when no temporary folder can be made (the caller takes the plain path). Runs sharp on the libuv pool.
  */
 export async function decodeResized(
   loaded: LoadedInput,
   decodable: Buffer,
   resize: NonNullable<ResizePlan['resize']>,
-): Promise<ResizedInput> {
-  const path = await tempFile();
-  const dispose = (): Promise<void> => rm(path, { force: true });
+): Promise<ResizedInput | undefined> {
+  const file = await acquireFile();
+  if (file === undefined) return undefined;
+  const { path, release: dispose } = file;
   try {
     const img = sharp(decodable, { failOn: 'warning', limitInputPixels: false })
       .autoOrient()
@@ -135,7 +158,7 @@ export async function analyzeResized(
   };
 }
 
-/** This process's temporary folder, once one was made (for tests and `doctor`-style checks). */
+/** The private temporary folder while a job uses it, else undefined (for tests). */
 export async function resizedTempFolder(): Promise<string | undefined> {
   return folder === undefined ? undefined : await folder;
 }

@@ -1,13 +1,15 @@
 // Decoding the input once at output size (resized-input.ts) and embedding sRGB without a
 // transform (srgb-segment.ts) give the plain path's output: the same bytes, metadata included,
 // when the plan is the same, and colours within 1 delta E when the analysis copy moves the plan.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spliceJpegProfile } from '../../src/imaging/assign-profile.js';
 import { adobeRgbProfile } from '../../src/imaging/icc-profile.js';
 import { runPipeline, type PipelineResult } from '../../src/imaging/pipeline.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
-import { resizedTempFolder } from '../../src/imaging/resized-input.js';
+import { loadInput } from '../../src/imaging/image-input.js';
+import { decodeResized, resizedTempFolder } from '../../src/imaging/resized-input.js';
 import { sharp } from '../../src/imaging/sharp-door.js';
 import { srgbProfileSegment, withSrgbProfile } from '../../src/imaging/srgb-segment.js';
 import { deltaE, sample } from './image-fixtures.js';
@@ -111,7 +113,7 @@ describe('decoding once at output size', () => {
     }
   });
 
-  it('is not used where it could change the output, and leaves no temporary file', async () => {
+  it('is not used where it could change the output', async () => {
     const small = parsePipelineSettings({
       geometry: { width: 600, height: 600 },
       output: { format: 'jpeg' },
@@ -122,9 +124,32 @@ describe('decoding once at output size', () => {
     expect(decodedOnce(await runPipeline(alpha, defaults))).toBe(false);
     const grey = await sharp(bare).toColourspace('b-w').jpeg().toBuffer();
     expect(decodedOnce(await runPipeline(grey, defaults))).toBe(false);
-    const folder = await resizedTempFolder();
-    expect(folder).toBeDefined();
-    expect(await readdir(folder!)).toEqual([]);
+  });
+
+  it('keeps its temporary file in a private folder that goes with the last job using it', async () => {
+    const loaded = await loadInput(bare, 1e9);
+    const resize = {
+      width: 1100,
+      height: 742,
+      fit: 'fill',
+      position: 'centre',
+      withoutEnlargement: false,
+    } as const;
+    const [a, b] = await Promise.all([
+      decodeResized(loaded, bare, resize),
+      decodeResized(loaded, bare, resize),
+    ]);
+    const folder = (await resizedTempFolder())!;
+    expect((await readdir(folder)).sort()).toEqual([basename(a!.path), basename(b!.path)].sort());
+    expect((await a!.sharp().metadata()).width).toBe(1100);
+    await a!.dispose();
+    expect(await readdir(folder)).toEqual([basename(b!.path)]);
+    await b!.dispose();
+    await b!.dispose();
+    expect(await resizedTempFolder()).toBeUndefined();
+    await expect(stat(folder)).rejects.toThrow(/ENOENT/);
+    await runPipeline(bare, defaults);
+    expect(await resizedTempFolder()).toBeUndefined();
   });
 
   it('a decode failure is the same error as on the plain path, and the file is removed', async () => {
@@ -138,7 +163,7 @@ describe('decoding once at output size', () => {
     const plainCode = await code(runPipeline(broken, defaults, { decodeOnce: false }));
     expect(plainCode).not.toBe('none');
     expect(await code(runPipeline(broken, defaults))).toBe(plainCode);
-    expect(await readdir((await resizedTempFolder())!)).toEqual([]);
+    expect(await resizedTempFolder()).toBeUndefined();
   });
 });
 
