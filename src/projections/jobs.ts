@@ -231,14 +231,18 @@ function change(
   const next = revise(job, { ...patch, state, updated: stampOf(record) }, drop);
   const wasFinal = finalStates.includes(job.state);
   const isFinal = finalStates.includes(state);
-  const open = isFinal ? jobs.open.delete(jobId) : jobs.open.add(jobId);
-  const moved = revise(jobs, { all: jobs.all.set(jobId, next), open });
-  if (!isFinal) return wasFinal ? revise(moved, { finishedCount: moved.finishedCount - 1 }) : moved;
-  const entry: FinishEntry = Object.freeze([jobId, record.seq] as const);
+  const all = jobs.all.set(jobId, next);
+  if (!isFinal) {
+    const open = jobs.open.add(jobId);
+    return revise(jobs, wasFinal ? { all, open, finishedCount: jobs.finishedCount - 1 } : { all, open });
+  }
+  const entry: FinishEntry = [jobId, record.seq];
   return archive(
-    revise(moved, {
-      finishOrder: moved.finishOrder.push(entry),
-      finishedCount: moved.finishedCount + (wasFinal ? 0 : 1),
+    revise(jobs, {
+      all,
+      open: jobs.open.delete(jobId),
+      finishOrder: jobs.finishOrder.push(entry),
+      finishedCount: jobs.finishedCount + (wasFinal ? 0 : 1),
     }),
   );
 }
