@@ -176,7 +176,9 @@ async function main(): Promise<void> {
         ];
       });
       printTable(
-        `${input.mp} MP (${input.width}x${input.height}), ${concurrency === 1 ? 'one at a time' : 'two at once'}, ${rounds} timed rounds (median)`,
+        `${input.mp} MP (${input.width}x${input.height}), ${concurrency === 1 ? 'one at a time' : 'two at once'}, ${rounds} timed rounds (median), load average ${loadavg()
+          .map((l) => num(l, 1))
+          .join(' ')} after`,
         [
           'contestant',
           'ms/image',
