@@ -101,6 +101,24 @@ describe('decoding once at output size', () => {
     expect(out.icc?.toString('latin1', 36, 40)).toBe('acsp');
   });
 
+  it.each([
+    ['cmyk', 'tiff'],
+    ['adobergb', 'jpeg'],
+    ['gray', 'png'],
+    ['srgb', 'webp'],
+  ] as const)('gives the plain path bytes for %s %s output too', async (space, format) => {
+    const s = parsePipelineSettings({
+      enhancement: identity.enhancement,
+      geometry: { width: 1100, height: 1100 },
+      colour: { space },
+      output: { format },
+    });
+    const plain = await runPipeline(camera, s, { decodeOnce: false });
+    const once = await runPipeline(camera, s);
+    expect(decodedOnce(once)).toBe(true);
+    expect(once.data.equals(plain.data)).toBe(true);
+  });
+
   it('with the default enhancement stays within a mean delta E of 1 of the plain path, deterministically', async () => {
     for (const input of [bare, camera]) {
       const plain = await runPipeline(input, defaults, { decodeOnce: false });
