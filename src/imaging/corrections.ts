@@ -63,9 +63,14 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
  * more often the scene (pink flowers, an orange cat) than the light.
  */
 const locusNormal = [0.85, 0.53] as const;
-/** Off-locus distance up to which a cue is fully believed, and from which it is not believed alone. */
-const locusNear = 0.15;
-const locusFar = 0.3;
+/**
+ * Off-locus distance up to which a cue is fully believed, and from which it is not believed,
+ * on either side. Real illuminants stray to the green side (fluorescent tubes, light reflected
+ * by foliage); on the magenta side the Planckian locus (tungsten) lies only about 0.07 from
+ * the daylight locus, and little light is pinker: there a "cast" is mostly the scene's colour.
+ */
+const greenSide = [0.15, 0.3] as const;
+const magentaSide = [0.1, 0.2] as const;
 /** Neutral estimate and bright surfaces within this distance (log chromaticity) agree. */
 const cuesAgree = 0.15;
 /** A white patch is believed only when some channel reaches this (a white or specular surface is in the picture). */
@@ -82,10 +87,11 @@ function logChroma(rgb: readonly number[]): [number, number] {
   return [Math.log(r / g), Math.log(b / g)];
 }
 
-/** 1 near the daylight locus, falling to 0 at `locusFar` off it. */
+/** 1 near the daylight locus, falling to 0 at the far limit of its side. */
 function locusWeight(uv: readonly number[]): number {
-  const off = Math.abs(uv[0]! * locusNormal[0] + uv[1]! * locusNormal[1]);
-  return clamp((locusFar - off) / (locusFar - locusNear), 0, 1);
+  const side = uv[0]! * locusNormal[0] + uv[1]! * locusNormal[1];
+  const [near, far] = side > 0 ? magentaSide : greenSide;
+  return clamp((far - Math.abs(side)) / (far - near), 0, 1);
 }
 
 /** Gains on the code values that make an 8-bit RGB grey at the same luma. */
@@ -384,9 +390,11 @@ export function planTone(
     if (Math.abs(dev) <= tolerance) reason = 'brightness within tolerance';
     else {
       // Keep half the deviation (a night scene stays darker than noon) and never cross the target;
-      // lost highlights are strong evidence of over-exposure: only a quarter of it is kept.
+      // lost highlights are strong evidence of over-exposure: only a quarter of it is kept, and
+      // none as far as saturated colours lost a channel (a bright scene whose colours clip
+      // was not bright, it was over-exposed).
       const lost = dev > 0 && clipped > clippedShare;
-      const goal = ex.target + (lost ? dev / 4 : dev / 2);
+      const goal = ex.target + (lost ? (dev / 4) * (1 - coloursLost) : dev / 2);
       const desired = m0 + clamp(ex.strength, 0, 2) * (goal - m0);
       const wanted = dev > 0 ? Math.max(desired, ex.target) : Math.min(desired, ex.target);
       if (lost) {
