@@ -106,7 +106,7 @@ describe('darkroom doctor: drive checks', () => {
 
   it('a drive that stops answering fails with "no answer" and the run ends', async () => {
     const shared = await temp();
-    const fs: DriveFs = { ...nodeFs, open: (() => new Promise(() => undefined)) };
+    const fs: DriveFs = { ...nodeFs, open: () => new Promise(() => undefined) };
     const checks = await checkDrive({ sharedDir: shared, fs, checkTimeoutMs: 200 });
     expect(checks.map((c) => [c.name, c.status])).toEqual([
       ['writable', 'ok'],
