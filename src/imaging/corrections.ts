@@ -193,10 +193,13 @@ export function planCast(
     1.5,
   );
   const gain = (c: number): number => r3(clamp(c ** amount, 0.6, 1.6));
+  const gains: [number, number, number] = [gain(base[0]!), gain(base[1]!), gain(base[2]!)];
+  if (gains.every((g) => g === 1))
+    return none('too little evidence (off the daylight locus or few neutrals)', measured);
   return {
     applied: true,
     measured,
-    gains: [gain(base[0]!), gain(base[1]!), gain(base[2]!)],
+    gains,
     reason: `cast of ${measured} delta E${cue}`,
   };
 }
@@ -276,6 +279,34 @@ function rangeEnds(d: AnalysisDetail, clipPercent: number): Ends {
   };
 }
 
+/**
+ * The ends as the levels see them: the cast gains act before the levels in the same linear
+ * step, so each channel's ends move by its gain, and the darkest and brightest channels' ends
+ * by the ratio the gains give the channels' own percentiles.
+ */
+function endsAfterCast(d: AnalysisDetail, ends: Ends, clipPercent: number, gains: readonly number[]): Ends {
+  if (gains.every((g) => Math.abs(g - 1) < 1e-3)) return ends;
+  const q = Math.max(clipPercent, 0.01) / 100;
+  const blacks = d.channelHistograms.map((h) => percentile(h, d.pixels, q));
+  const whites = d.channelHistograms.map((h) => percentile(h, d.pixels, 1 - q));
+  const minBlack = Math.min(...blacks);
+  const maxWhite = Math.max(...whites);
+  const minBlackAfter = Math.min(...blacks.map((b, i) => b * gains[i]!));
+  const maxWhiteAfter = Math.max(...whites.map((w, i) => w * gains[i]!));
+  return {
+    black: minBlack > 0 ? (ends.black * minBlackAfter) / minBlack : ends.black,
+    white: Math.min(255, maxWhite > 0 ? (ends.white * maxWhiteAfter) / maxWhite : ends.white),
+    channels: ends.channels.map((c, i) => ({
+      black: c.black * gains[i]!,
+      white: Math.min(255, c.white * gains[i]!),
+    })),
+  };
+}
+
+/** A channel that would need more stretch than this on its own did not span the range: its narrow range is the scene's. */
+const plausibleStretch = 2.5;
+const implausibleStretch = 2.9;
+
 /** Smallest index whose cumulative count reaches q of the total. */
 function percentile(hist: Float64Array, total: number, q: number): number {
   let acc = 0;
@@ -292,11 +323,19 @@ function percentile(hist: Float64Array, total: number, q: number): number {
  * the three channels so colours keep their balance; a photo whose range ends near 0 and 255
  * is left as it is. `ends` are the 8-bit range ends, `e` the exposure exponent applied first.
  */
-function levelsFor(ends: Ends, s: Enhancement['contrast'], e: number, perChannel: number): Levels {
-  const { black, white } = ends;
+function levelsFor(
+  ends: Ends,
+  s: Enhancement['contrast'],
+  e: number,
+  perChannel: number,
+  judged: Ends = ends,
+): Levels {
+  // How compressed the range is, is judged on the photo as it is (`judged`); the mapping uses
+  // the ends the levels will see (after the cast gains).
+  const { black, white } = judged;
   // With cast evidence, the channels' own ranges say how compressed the image is (a cast
   // shifts the channels apart, widening the darkest-to-brightest-channel range).
-  const ownRange = Math.max(...ends.channels.map((c) => c.white - c.black));
+  const ownRange = Math.max(...judged.channels.map((c) => c.white - c.black));
   const range = white - black + (Math.min(ownRange, white - black) - (white - black)) * perChannel;
   const none: Levels = { lo: 0, hi: 1, amount: 0, channels: [0, 1, 2].map(() => ({ lo: 0, hi: 1 })) };
   if (!s.enabled || s.strength === 0 || range <= 0) return none;
@@ -313,7 +352,7 @@ function levelsFor(ends: Ends, s: Enhancement['contrast'], e: number, perChannel
     const lo = b0 - newB / scale;
     return { lo, hi: lo + 1 / scale };
   };
-  const common = map(black, white);
+  const common = map(ends.black, ends.white);
   const mix = (c: { lo: number; hi: number }): { lo: number; hi: number } => ({
     lo: common.lo + (c.lo - common.lo) * perChannel,
     hi: common.hi + (c.hi - common.hi) * perChannel,
@@ -364,11 +403,33 @@ export function planTone(
   s: Enhancement,
   /** Share of pixels whose colour was lost to clipping that no cast explains (see colourLost). */
   colourClipped = 0,
+  /** The cast gains planned with nothing opened by the levels (R, G, B). */
+  castGains: readonly number[] = [1, 1, 1],
 ): { exposure: Corrections['exposure']; contrast: Corrections['contrast'] } {
   const total = d.pixels;
-  const ends = rangeEnds(d, s.contrast.clipPercent);
-  const perChannel = castEvidence(a, ends);
-  const levels1 = levelsFor(ends, s.contrast, 1, perChannel);
+  const own = rangeEnds(d, s.contrast.clipPercent);
+  // Per-channel levels assume each channel once spanned the range (a faded print); a channel
+  // that would need an implausible stretch on its own (a cat's blue channel) says otherwise.
+  const stretch = 255 / Math.max(1, Math.min(...own.channels.map((c) => c.white - c.black)));
+  const perChannel =
+    castEvidence(a, own) *
+    clamp((implausibleStretch - stretch) / (implausibleStretch - plausibleStretch), 0, 1);
+  // The cast gains left after the per-channel levels (which neutralise as far as they open)
+  // act before the levels: the levels are planned on the ends those gains give.
+  // Only for a range that is compressed as it is: a cast correction that narrows a full range
+  // does not make the photo flat.
+  const amount0 = levelsFor(own, s.contrast, 1, perChannel).amount;
+  const opened = amount0 * perChannel;
+  const ends =
+    amount0 > 0
+      ? endsAfterCast(
+          d,
+          own,
+          s.contrast.clipPercent,
+          castGains.map((g) => g ** (1 - opened)),
+        )
+      : own;
+  const levels1 = levelsFor(ends, s.contrast, 1, perChannel, own);
   const m0 = toneMean(d.lumaHistogram, total, 1, levels1.lo, levels1.hi);
   const ex = s.exposure;
   let e = 1;
@@ -410,7 +471,7 @@ export function planTone(
       } else {
         const lt = solve(
           (t) => {
-            const lv = levelsFor(ends, s.contrast, Math.exp(t), perChannel);
+            const lv = levelsFor(ends, s.contrast, Math.exp(t), perChannel, own);
             return toneMean(d.lumaHistogram, total, Math.exp(t), lv.lo, lv.hi);
           },
           wanted,
@@ -422,7 +483,7 @@ export function planTone(
       }
     }
   }
-  const lv = levelsFor(ends, s.contrast, e, perChannel);
+  const lv = levelsFor(ends, s.contrast, e, perChannel, own);
   const scale = 1 / (lv.hi - lv.lo);
   const contrastApplied = lv.amount > 0 && lv.channels.some((c) => Math.abs(c.hi - c.lo - 1) > 0.005);
   const exposureApplied = Math.abs(e - 1) > 0.005 || Math.abs(gain - 1) > 0.005;
@@ -572,7 +633,7 @@ export function planCorrections(
   // Colours clipped in a channel that the cast correction lowers are the cast's doing (a warm
   // cast clips reds); in the other channels they are evidence of over-exposure.
   const castAlone = planCast(a, s.cast, 0, topWhite, whitePatchGains(d));
-  const tone = planTone(a, d, s, colourLost(d, castAlone.gains));
+  const tone = planTone(a, d, s, colourLost(d, castAlone.gains), castAlone.gains);
   return {
     cast: planCast(
       a,

@@ -49,6 +49,13 @@ describe('colour cast removal from the bright surfaces', () => {
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, cool)) * 0.75);
   });
 
+  it('an orange cat (fur off the daylight locus on the magenta side) is not taken for a cast', async () => {
+    const o = await samplePng('chelsea.png', 320);
+    const r = await runPipeline(o, defaults, png);
+    expect(r.corrections.cast.applied).toBe(false);
+    expect(await deltaE(o, r.data)).toBeLessThan(1);
+  });
+
   it('pink tulips (a magenta colour far off the daylight locus) are not taken for a cast', async () => {
     const o = await samplePng('tmshre_riaphotographs_srgb8.png', 320);
     const r = await runPipeline(o, defaults, png);
@@ -120,6 +127,15 @@ describe('exposure and contrast', () => {
     const [sr, , sb] = r.corrections.contrast.scales;
     expect(sb!).toBeGreaterThan(sr! * 1.2);
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, faded)) * 0.4);
+  });
+
+  it('a flat photo with a warm cast whose blue never spanned the range (a cat) gets joint levels after the cast gains', async () => {
+    const o = await samplePng('chelsea.png', 320);
+    const faded = await degrade(o, (s) => s.linear([0.67, 0.6, 0.47], [57, 51, 40]));
+    const r = await runPipeline(faded, defaults, png);
+    expect(r.corrections.contrast.amount).toBeLessThan(0.1);
+    expect(r.corrections.cast.applied).toBe(true);
+    expect(await deltaE(o, r.data)).toBeLessThan(await deltaE(o, faded));
   });
 
   it('the exposure step alone (contrast off) moves the mean toward the target', async () => {
