@@ -43,7 +43,9 @@ describe('colour cast removal from the bright surfaces', () => {
     const r = await runPipeline(cool, defaults, png);
     expect(r.corrections.cast.applied).toBe(true);
     expect(r.corrections.cast.reason).toContain('bright surfaces');
-    const [gr, , gb] = r.corrections.cast.gains;
+    const [gr, gg, gb] = r.corrections.cast.gains;
+    // Like a camera's white balance: red and blue move, green (the exposure) stays.
+    expect(gg).toBe(1);
     expect(gr).toBeGreaterThan(1.05);
     expect(gb).toBeLessThan(0.95);
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, cool)) * 0.75);
