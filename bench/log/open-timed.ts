@@ -13,6 +13,8 @@ async function timed<S>(sharedDir: string, projector: Projector<S>): Promise<voi
     writer: { by: 'bench', inc: 0 },
     projector,
     snapshotEvery: 0,
+    // BENCH_LOG_WORKER=0: replay in this thread only (compare with the worker split).
+    ...(process.env['BENCH_LOG_WORKER'] === '0' ? { replayWorkerMinSegments: Infinity } : {}),
   });
   const ms = performance.now() - t;
   const used = process.cpuUsage(c);

@@ -15,6 +15,7 @@ import { LogCursor, fileAfter, listSegments, type ReadEntry } from './log-cursor
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
 import { validateEvent } from './record-codec.js';
+import { replayFiles } from './replay-pipe.js';
 import { listSnapshots, pruneSnapshots, readSnapshotFile, writeSnapshotFile } from './snapshot-store.js';
 
 export interface EventLogOptions<S> {
@@ -33,6 +34,11 @@ export interface EventLogOptions<S> {
   pollMs?: number;
   /** Write a snapshot every N applied events (default 10000; 0 = never). */
   snapshotEvery?: number;
+  /**
+   * At open, a tail spanning at least this many segments is read and checked in a worker thread
+   * while this thread folds it (replay-pipe.ts). Default 2; Infinity = always in this thread.
+   */
+  replayWorkerMinSegments?: number;
 }
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -153,6 +159,7 @@ export class EventLog<S> {
         this.logger.warn({ err, file: snap.file }, 'snapshot not usable; trying an older one');
       }
     }
+    await this.replayInWorker();
     await this.readTail();
     const after = await fileAfter(this.logDir, this.cursor.next);
     if (after !== undefined) {
@@ -164,6 +171,27 @@ export class EventLog<S> {
       });
     }
     this.appliedSinceSnapshot = 0;
+  }
+
+  /** A long tail (segments) at open: checked by a worker, folded here; the tip is left to readTail. */
+  private async replayInWorker(): Promise<void> {
+    const min = this.o.replayWorkerMinSegments ?? 2;
+    const { next, prev } = this.cursor;
+    if (!Number.isFinite(min) || prev === undefined || !this.cursor.atFileStart) return;
+    const ahead = (await listSegments(this.logDir)).filter((seg) => seg.last >= next).length;
+    if (ahead === 0 || ahead < min) return;
+    this.logger.info({ from: next, segments: ahead }, 'replay: the log is checked in a worker thread');
+    for await (const f of replayFiles(this.logDir, next, prev)) {
+      // The worker checked these lines (chain, envelope, schema) exactly as decodeLine does.
+      const entries = f.lines.map((text, i) => ({
+        record: JSON.parse(text) as LogRecord,
+        file: f.file,
+        line: f.firstLine + i,
+      }));
+      this.applyEntries(entries);
+      this.cursor.skipTo(f.lastSeq + 1, f.lastHash);
+      await new Promise<void>((r) => setImmediate(r));
+    }
   }
 
   private applyEntries(entries: readonly ReadEntry[]): void {

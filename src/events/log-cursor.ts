@@ -29,6 +29,8 @@ export type ReadStep =
       readonly file: string;
       readonly entries: readonly ReadEntry[];
       readonly bytes: number;
+      /** The entries' lines as read (only with `keepLines`: the replay worker sends them on). */
+      readonly lines?: readonly string[];
     }
   | { readonly kind: 'end' }
   /** A batch file without a valid trailer at the tip: still being written, or torn. */
@@ -82,10 +84,26 @@ export class LogCursor {
     private readonly logDir: string,
     from = 1,
     prev: string | undefined = from === 1 ? '' : undefined,
+    opts: { readonly aligned?: boolean; readonly keepLines?: boolean } = {},
   ) {
     this.next = from;
     this.prev = prev;
-    this.aligned = from === 1;
+    this.aligned = opts.aligned ?? from === 1;
+    this.keepLines = opts.keepLines ?? false;
+  }
+
+  private readonly keepLines: boolean;
+
+  /** True when `next` is the first seq of a file (the cursor read up to a file's end). */
+  get atFileStart(): boolean {
+    return this.aligned;
+  }
+
+  /** Moves to the start of the file after seq `next - 1`, whose hash is `prev` (records applied elsewhere). */
+  skipTo(next: number, prev: string): void {
+    this.next = next;
+    this.prev = prev;
+    this.aligned = true;
   }
 
   /** Re-lists the (small) segments folder; call at the start of each catch-up. */
@@ -118,12 +136,13 @@ export class LogCursor {
     }
     const entries = this.decodeFile(raw);
     const last = entries[entries.length - 1];
+    const lines = this.keepLines ? raw.lines.slice(raw.lines.length - entries.length) : undefined;
     if (last !== undefined) {
       this.next = last.record.seq + 1;
       this.prev = last.record.hash;
     }
     this.aligned = true;
-    return { kind: 'records', file: raw.name, entries, bytes: raw.bytes };
+    return { kind: 'records', file: raw.name, entries, bytes: raw.bytes, ...(lines ? { lines } : {}) };
   }
 
   private async locate(): Promise<RawLogFile | undefined> {
