@@ -9,7 +9,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analysisLongSide, analyzePixels, type Analysis, type AnalysisDetail } from './analysis.js';
+import { analysisLongSide, type Analysis, type AnalysisDetail } from './analysis.js';
+import { analyzeOffThread } from './analysis-thread.js';
 import type { ResizePlan } from './geometry.js';
 import { imageError } from './image-errors.js';
 import type { LoadedInput } from './image-input.js';
@@ -117,7 +118,8 @@ export async function decodeResized(
  * The analysis on a copy of at most 512 px made from the resized image. The plain path's copy
  * comes from JPEG shrink-on-load (a block average, 750 px for a 24 MP input) and then lanczos3;
  * cubic to 1.5 x 512 px and then lanczos3 gives nearly the same copy (the sharpness and noise
- * measures depend on how it was resampled). Runs sharp on the libuv pool, then the analysis in JS.
+ * measures depend on how it was resampled). Runs sharp on the libuv pool, then the analysis in JS
+ * on a worker thread (analysis-thread.ts).
  */
 export async function analyzeResized(
   loaded: LoadedInput,
@@ -142,7 +144,7 @@ export async function analyzeResized(
     throw imageError(err, loaded.file, 'read');
   }
   const { meta } = loaded;
-  const result = analyzePixels(copy.data, copy.info.width, copy.info.height, {
+  const result = await analyzeOffThread(copy.data, copy.info.width, copy.info.height, {
     format: loaded.format,
     ...orientedSize(loaded),
     space: meta.space ?? 'unknown',

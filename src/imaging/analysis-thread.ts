@@ -1,0 +1,89 @@
+// The JS analysis (analysis.ts's analyzePixels, 20-40 ms on a 512 px copy) on worker threads, so
+// the event loop stays free for heartbeats and HTTP and two jobs' analyses run on two cores at
+// once instead of one after the other. Same function, same result. The threads start on first
+// use, in the background: until one is ready, the analysis runs on the calling thread (a
+// one-shot `darkroom process` never waits for a thread to start). They never keep the process
+// alive while idle.
+import { Worker } from 'node:worker_threads';
+import { analyzePixels } from './analysis.js';
+
+type Result = ReturnType<typeof analyzePixels>;
+type About = Parameters<typeof analyzePixels>[3];
+
+interface Reply {
+  readonly id?: number;
+  readonly ready?: boolean;
+  readonly result?: Result;
+  readonly error?: string;
+}
+
+interface Thread {
+  readonly worker: Worker;
+  ready: boolean;
+  readonly pending: Map<number, { resolve: (r: Result) => void; reject: (e: Error) => void }>;
+}
+
+/** Two threads: the server runs two image jobs at once on a 2-core machine. */
+const threadCount = 2;
+const threads: Thread[] = [];
+let nextId = 1;
+/** Set when a thread failed before it was ready (e.g. the loader is missing): stay on this thread. */
+let unavailable = false;
+
+function startThread(): void {
+  const worker = new Worker(new URL('./analysis-thread-entry.mjs', import.meta.url));
+  const thread: Thread = { worker, ready: false, pending: new Map() };
+  const drop = (err: Error): void => {
+    if (!thread.ready) unavailable = true;
+    const i = threads.indexOf(thread);
+    if (i >= 0) threads.splice(i, 1);
+    for (const p of thread.pending.values()) p.reject(err);
+    thread.pending.clear();
+  };
+  worker.on('message', (m: Reply) => {
+    if (m.ready === true) {
+      thread.ready = true;
+      return;
+    }
+    const p = m.id === undefined ? undefined : thread.pending.get(m.id);
+    if (p === undefined) return;
+    thread.pending.delete(m.id!);
+    if (thread.pending.size === 0) worker.unref();
+    if (m.result !== undefined) p.resolve(m.result);
+    else p.reject(new Error(`analysis thread: ${m.error ?? 'no result'}`));
+  });
+  worker.on('error', (err) => drop(err));
+  worker.on('exit', (code) => drop(new Error(`analysis thread exited (${code})`)));
+  worker.unref(); // after the listeners: adding a 'message' listener refs the worker's port again
+  threads.push(thread);
+}
+
+/** analyzePixels on the least busy ready thread, or on this thread while none is ready. */
+export function analyzeOffThread(
+  px: Uint8Array,
+  width: number,
+  height: number,
+  about: About,
+): Promise<Result> {
+  while (!unavailable && threads.length < threadCount) startThread();
+  const ready = threads.filter((t) => t.ready).sort((a, b) => a.pending.size - b.pending.size)[0];
+  if (ready === undefined) return Promise.resolve(analyzePixels(px, width, height, about));
+  const id = nextId++;
+  return new Promise<Result>((resolve, reject) => {
+    if (ready.pending.size === 0) ready.worker.ref();
+    ready.pending.set(id, { resolve, reject });
+    ready.worker.postMessage({ id, px, width, height, about });
+  });
+}
+
+/** Stops the threads (tests; a process exits without it, idle threads do not hold it). */
+export async function stopAnalysisThreads(): Promise<void> {
+  const stopping = threads.splice(0);
+  for (const t of stopping) t.ready = true; // a deliberate stop is not a failure to start
+  await Promise.all(stopping.map((t) => t.worker.terminate()));
+}
+
+/** How many analysis threads are ready (status and tests). */
+export function readyAnalysisThreads(): number {
+  return threads.filter((t) => t.ready).length;
+}
