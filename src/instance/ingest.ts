@@ -10,8 +10,11 @@ import type { ReadyFile } from '../hotfolders/hotfolder-watcher.js';
 import {
   discardWork,
   findOrphanedWork,
+  manifestName,
   resumeClaimedTake,
   takeFile,
+  workDirOf,
+  workManifestSchema,
   type TakenFile,
 } from '../hotfolders/take-file.js';
 import { isJobTicketName, readJobTicket, type JobTicket } from '../hotfolders/job-ticket.js';
@@ -20,7 +23,7 @@ import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
 import { basename, dirname, join } from 'node:path';
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { errorText } from './bad-folder.js';
 import { planOf, type ProcessPlan, type RoutingPlan, type WatchedPlan } from './channel-plan.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
@@ -285,12 +288,37 @@ export class Ingest {
     const names = await readdir(join(this.#o.sharedDir, 'work')).catch(() => [] as string[]);
     for (const jobId of names) {
       const job = state.jobs.all.get(jobId);
+      if (job === undefined && isArchived(state.jobs, jobId)) {
+        await this.discardArchivedWork(jobId);
+        continue;
+      }
       if (job === undefined || !(['completed', 'failed', 'cancelled'] as const).includes(job.state as never))
         continue;
       if (job.original !== undefined && job.original.includes(`/work/${jobId}/`)) continue;
       await discardWork(this.#o.sharedDir, jobId);
       this.#o.logger.info({ jobId, state: job.state }, 'leftover work folder of a finished job removed');
     }
+  }
+
+  /**
+   * A leftover folder of an archived job (finished, beyond the retention, its view gone): removed
+   * unless it still holds the taken input, which only `originals: leave` keeps there.
+   */
+  private async discardArchivedWork(jobId: string): Promise<void> {
+    const dir = workDirOf(this.#o.sharedDir, jobId);
+    const file = await readFile(join(dir, manifestName), 'utf8')
+      .then((t) => workManifestSchema.parse(JSON.parse(t)).file)
+      .catch(() => undefined);
+    if (file === undefined) return;
+    if (
+      await stat(join(dir, file)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await discardWork(this.#o.sharedDir, jobId);
+    this.#o.logger.info({ jobId }, 'leftover work folder of an archived job removed');
   }
 
   /** Resolves when no take is under way. */
