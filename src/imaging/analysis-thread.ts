@@ -4,8 +4,39 @@
 // use, in the background: until one is ready, the analysis runs on the calling thread (a
 // one-shot `darkroom process` never waits for a thread to start). They never keep the process
 // alive while idle.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { analyzePixels } from './analysis.js';
+
+/**
+ * The thread's program: it loads the TypeScript sources through tsx (a worker does not inherit
+ * the main thread's loader), then answers { id, px, width, height, about } with analyzePixels.
+ */
+function threadProgram(): string {
+  // tsx's ESM API (its CommonJS build cannot register the ESM loader from a worker).
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const analysis = new URL('./analysis.ts', import.meta.url).href;
+  return `
+const { parentPort } = require('node:worker_threads');
+import(${JSON.stringify(tsx)}).then(({ register }) => {
+  register();
+  return import(${JSON.stringify(analysis)});
+}).then(({ analyzePixels }) => {
+  parentPort.on('message', (m) => {
+    try {
+      parentPort.postMessage({ id: m.id, result: analyzePixels(m.px, m.width, m.height, m.about) });
+    } catch (err) {
+      parentPort.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  parentPort.postMessage({ ready: true });
+});`;
+}
 
 type Result = ReturnType<typeof analyzePixels>;
 type About = Parameters<typeof analyzePixels>[3];
@@ -31,7 +62,7 @@ let nextId = 1;
 let unavailable = false;
 
 function startThread(): void {
-  const worker = new Worker(new URL('./analysis-thread-entry.mjs', import.meta.url));
+  const worker = new Worker(threadProgram(), { eval: true });
   const thread: Thread = { worker, ready: false, pending: new Map() };
   const drop = (err: Error): void => {
     if (!thread.ready) unavailable = true;
