@@ -137,9 +137,11 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     expect(await second.exited).toBe(0);
   });
 
-  it('SIGKILL in the middle of a batch, then a restart: still exactly once', async () => {
+  it('SIGKILL in the middle of a batch, then a restart: still exactly once (with a retention of 20 finished jobs)', async () => {
     const d = (drive = await makeDrive());
     await putChannel(d.shared, 'press', { type: 'process', fileReadyDelayMs: 200 });
+    // Most finished jobs are archived while the batch runs: that must not change any outcome.
+    expect((await cli(['jobs', 'retention', '20', '--conf', d.conf])).code).toBe(0);
     const first = start(d);
     await waitFor('instance running', () => first.output().includes('running (inc'), 30_000, first.output);
     const kinds = await dropSamples(join(d.shared, 'hotfolders', 'press', 'in'), 120, { badEvery: 6 });
@@ -166,6 +168,8 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     expect(await second.exited).toBe(0);
     const verify = await cli(['log', 'verify', '--conf', d.conf]);
     expect(verify.code, verify.err).toBe(0);
+    const kept = await cli(['jobs', 'retention', '--conf', d.conf]);
+    expect(kept.out).toMatch(/jobs\.retainFinished = 20 \(20 finished jobs kept, 100 archived\)/);
     process.stdout.write(`sigkill test: ${atKill} of 120 outcomes before the kill\n`);
   });
 });
