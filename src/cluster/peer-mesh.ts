@@ -1,0 +1,359 @@
+// The peer mesh on the cluster port (default 7900): every instance listens on its conf port and
+// dials every other server of the conf; each connection is authenticated both ways with the
+// cluster secret (peer-auth.ts) before anything else passes. Authenticated connections carry
+// heartbeats (every heartbeatMs: incarnation, log seq, term, free slots, load) and "the log grew"
+// wake-ups. A peer with a wrong secret, or a name not in the conf, is refused and the log line
+// says why. Lost connections are dialled again with backoff.
+//
+// The heartbeat path does no disk I/O: `beat()` reads in-memory state only. ws stays behind
+// this one door, with a small explicit maxPayload.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { systemClock, type Clock } from '../clock.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { ServerEntry } from './conf.js';
+import { peerProof, verifyPeerProof } from './peer-auth.js';
+
+/** What a heartbeat carries. */
+export interface Beat {
+  readonly instanceId: string;
+  /** Incarnation (seq of its InstanceStarted; 0 before it is acknowledged). */
+  readonly inc: number;
+  /** Last applied log seq. */
+  readonly seq: number;
+  readonly term: number;
+  readonly freeSlots: number;
+  /** Jobs running / slots (0..1). */
+  readonly load: number;
+}
+
+export interface PeerView {
+  readonly name: string;
+  /** Our connection to its port is authenticated. */
+  readonly dialled: boolean;
+  /** Its connection to our port is authenticated. */
+  readonly accepted: boolean;
+  /** clock.now() of its last heartbeat on any connection. */
+  readonly lastBeatAt?: number;
+  readonly beat?: Beat;
+  /** Why the last connection with it was refused (wrong secret, unknown name...). */
+  readonly refused?: string;
+}
+
+export interface PeerMeshOptions {
+  /** This server (its name and cluster port). */
+  readonly self: ServerEntry;
+  /** Every server of the conf (self included or not). */
+  readonly servers: readonly ServerEntry[];
+  readonly secret: string;
+  readonly heartbeatMs: number;
+  /** The heartbeat's content, from memory (no disk I/O). */
+  readonly beat: () => Beat;
+  readonly onBeat?: (peer: string, beat: Beat) => void;
+  /** A peer appended to the log up to `seq`: catch up now. */
+  readonly onGrew?: (peer: string, seq: number) => void;
+  /** Interface to listen on (default: all). */
+  readonly listenHost?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Redial backoff (ms): doubles from min to max, with ±20 % jitter. */
+  readonly redial?: { readonly minMs: number; readonly maxMs: number };
+  readonly random?: (bytes: number) => Buffer;
+}
+
+export type MeshStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Largest message accepted: beats and wake-ups are tiny. */
+export const PEER_MAX_PAYLOAD = 16 * 1024;
+/** A connection that has not authenticated within this time is closed. */
+const HANDSHAKE_MS = 5_000;
+
+type Msg =
+  | { t: 'challenge'; name: string; nonce: string }
+  | { t: 'hello'; name: string; mac: string; nonce: string }
+  | { t: 'welcome'; mac: string }
+  | { t: 'beat'; beat: Beat }
+  | { t: 'grew'; seq: number };
+
+interface PeerState {
+  dialled?: WebSocket;
+  accepted?: WebSocket;
+  lastBeatAt?: number;
+  beat?: Beat;
+  refused?: string;
+  redialMs: number;
+  redialTimer?: NodeJS.Timeout;
+}
+
+function parse(data: RawData): Msg | undefined {
+  try {
+    const buf = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(new Uint8Array(data));
+    const m = JSON.parse(buf.toString('utf8')) as Msg;
+    return typeof m === 'object' && m !== null && typeof m.t === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class PeerMesh {
+  readonly #o: PeerMeshOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: (n: number) => Buffer;
+  readonly #peers = new Map<string, PeerState>();
+  readonly #pending = new Set<WebSocket>();
+  #server: WebSocketServer | undefined;
+  #beatTimer: NodeJS.Timeout | undefined;
+  #status: MeshStatus = 'idle';
+  #stopping: Promise<void> | undefined;
+
+  constructor(o: PeerMeshOptions) {
+    this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+    this.#log = o.logger ?? silentLogger;
+    this.#random = o.random ?? randomBytes;
+    for (const s of o.servers) {
+      if (s.name !== o.self.name) this.#peers.set(s.name, { redialMs: o.redial?.minMs ?? 100 });
+    }
+  }
+
+  status(): MeshStatus {
+    return this.#status;
+  }
+
+  /** The port actually listened on (the conf's, or the one the OS chose for port 0). */
+  get port(): number {
+    return (this.#server?.address() as AddressInfo | undefined)?.port ?? this.#o.self.clusterPort;
+  }
+
+  /** Listens on the cluster port, then dials every other server. */
+  async start(): Promise<void> {
+    if (this.#status !== 'idle') throw new Error(`peer mesh is ${this.#status}`);
+    this.#status = 'starting';
+    const server = new WebSocketServer({
+      port: this.#o.self.clusterPort,
+      ...(this.#o.listenHost !== undefined ? { host: this.#o.listenHost } : {}),
+      maxPayload: PEER_MAX_PAYLOAD,
+    });
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    server.on('error', (err) => this.#log.error({ err }, 'cluster port error'));
+    server.on('connection', (ws, req) => this.#accept(ws, req.socket.remoteAddress ?? '?'));
+    this.#status = 'running';
+    for (const name of this.#peers.keys()) this.#dial(name);
+    this.#beatTimer = setInterval(() => this.#sendBeats(), this.#o.heartbeatMs);
+    this.#log.info({ port: this.port, peers: [...this.#peers.keys()] }, 'peer mesh listening');
+  }
+
+  /** Every peer of the conf and what we know of it. */
+  peers(): PeerView[] {
+    return [...this.#peers].map(([name, p]) => ({
+      name,
+      dialled: p.dialled !== undefined,
+      accepted: p.accepted !== undefined,
+      ...(p.lastBeatAt !== undefined ? { lastBeatAt: p.lastBeatAt } : {}),
+      ...(p.beat !== undefined ? { beat: p.beat } : {}),
+      ...(p.refused !== undefined ? { refused: p.refused } : {}),
+    }));
+  }
+
+  /** Tells every connected peer that the log grew up to `seq`. */
+  announceGrew(seq: number): void {
+    this.#broadcast({ t: 'grew', seq });
+  }
+
+  /** Closes the port and every connection; idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#doStop();
+    return this.#stopping;
+  }
+
+  async #doStop(): Promise<void> {
+    this.#status = 'stopping';
+    clearInterval(this.#beatTimer);
+    const sockets = [...this.#pending];
+    for (const p of this.#peers.values()) {
+      clearTimeout(p.redialTimer);
+      if (p.dialled) sockets.push(p.dialled);
+      if (p.accepted) sockets.push(p.accepted);
+    }
+    for (const ws of sockets) ws.terminate();
+    const server = this.#server;
+    if (server !== undefined) await new Promise<void>((r) => server.close(() => r()));
+    this.#status = 'stopped';
+  }
+
+  // --- dialling ------------------------------------------------------------------------
+
+  #dial(name: string): void {
+    if (this.#status !== 'running') return;
+    const entry = this.#o.servers.find((s) => s.name === name)!;
+    const ws = new WebSocket(`ws://${entry.host}:${entry.clusterPort}/`, {
+      maxPayload: PEER_MAX_PAYLOAD,
+      handshakeTimeout: HANDSHAKE_MS,
+    });
+    this.#pending.add(ws);
+    const nonce = this.#random(16).toString('hex');
+    let authed = false;
+    const timer = setTimeout(() => ws.terminate(), HANDSHAKE_MS);
+    ws.on('message', (data) => {
+      const m = parse(data);
+      if (!authed && m?.t === 'challenge') {
+        if (m.name !== name) {
+          this.#refuse(
+            name,
+            ws,
+            `dialled ${name} at ${entry.host}:${entry.clusterPort} but ${m.name} answered`,
+          );
+          return;
+        }
+        const mac = peerProof(this.#o.secret, m.nonce, this.#o.self.name, 'dialer');
+        ws.send(JSON.stringify({ t: 'hello', name: this.#o.self.name, mac, nonce } satisfies Msg));
+      } else if (!authed && m?.t === 'welcome') {
+        if (!verifyPeerProof(this.#o.secret, nonce, name, 'acceptor', m.mac)) {
+          this.#refuse(name, ws, `${name} does not know the cluster secret (its proof is wrong)`);
+          return;
+        }
+        authed = true;
+        clearTimeout(timer);
+        this.#pending.delete(ws);
+        this.#connected(name, ws, 'dialled');
+      } else if (authed && m !== undefined) this.#received(name, m);
+    });
+    ws.on('error', () => undefined); // 'close' follows; a refused dial is the usual case while a peer is down
+    ws.on('close', (code, reason) => {
+      clearTimeout(timer);
+      this.#pending.delete(ws);
+      const p = this.#peers.get(name)!;
+      if (p.dialled === ws) {
+        p.dialled = undefined;
+        this.#log.warn({ peer: name, code }, `connection to ${name} closed`);
+      }
+      if (code === 4003 && reason.length > 0) p.refused = reason.toString();
+      this.#scheduleRedial(name);
+    });
+  }
+
+  #scheduleRedial(name: string): void {
+    const p = this.#peers.get(name)!;
+    if (this.#status !== 'running' || p.redialTimer !== undefined) return;
+    const jitter = 0.8 + (this.#random(1)[0]! / 255) * 0.4;
+    p.redialTimer = setTimeout(() => {
+      p.redialTimer = undefined;
+      this.#dial(name);
+    }, p.redialMs * jitter);
+    p.redialMs = Math.min(p.redialMs * 2, this.#o.redial?.maxMs ?? 5_000);
+  }
+
+  // --- accepting -----------------------------------------------------------------------
+
+  #accept(ws: WebSocket, from: string): void {
+    if (this.#status !== 'running') {
+      ws.terminate();
+      return;
+    }
+    this.#pending.add(ws);
+    const nonce = this.#random(16).toString('hex');
+    let peer: string | undefined;
+    const timer = setTimeout(() => ws.terminate(), HANDSHAKE_MS);
+    ws.send(JSON.stringify({ t: 'challenge', name: this.#o.self.name, nonce } satisfies Msg));
+    ws.on('message', (data) => {
+      const m = parse(data);
+      if (peer === undefined) {
+        if (m?.t !== 'hello') return this.#refuseIncoming(ws, from, 'did not introduce itself');
+        if (!this.#peers.has(m.name))
+          return this.#refuseIncoming(
+            ws,
+            from,
+            `${JSON.stringify(m.name)} is not a server of this cluster's conf`,
+          );
+        if (!verifyPeerProof(this.#o.secret, nonce, m.name, 'dialer', m.mac))
+          return this.#refuseIncoming(
+            ws,
+            from,
+            `${m.name} does not know the cluster secret (its proof is wrong)`,
+            m.name,
+          );
+        peer = m.name;
+        clearTimeout(timer);
+        this.#pending.delete(ws);
+        const mac = peerProof(this.#o.secret, m.nonce, this.#o.self.name, 'acceptor');
+        ws.send(JSON.stringify({ t: 'welcome', mac } satisfies Msg));
+        this.#connected(peer, ws, 'accepted');
+      } else if (m !== undefined) this.#received(peer, m);
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      clearTimeout(timer);
+      this.#pending.delete(ws);
+      const p = peer === undefined ? undefined : this.#peers.get(peer);
+      if (p?.accepted === ws) p.accepted = undefined;
+    });
+  }
+
+  #refuseIncoming(ws: WebSocket, from: string, why: string, name?: string): void {
+    this.#log.warn({ from, peer: name }, `peer connection from ${from} refused: ${why}`);
+    if (name !== undefined) {
+      const p = this.#peers.get(name);
+      if (p !== undefined) p.refused = why;
+    }
+    ws.close(4003, why.slice(0, 120));
+  }
+
+  #refuse(name: string, ws: WebSocket, why: string): void {
+    this.#log.warn({ peer: name }, `peer ${name} refused: ${why}`);
+    this.#peers.get(name)!.refused = why;
+    ws.close(4003, why.slice(0, 120));
+  }
+
+  // --- authenticated traffic -----------------------------------------------------------
+
+  #connected(name: string, ws: WebSocket, side: 'dialled' | 'accepted'): void {
+    const p = this.#peers.get(name)!;
+    const old = p[side];
+    p[side] = ws;
+    old?.terminate();
+    p.refused = undefined;
+    p.redialMs = this.#o.redial?.minMs ?? 100;
+    this.#log.info({ peer: name, side }, `connected with ${name} (${side})`);
+    this.#sendBeat(ws);
+  }
+
+  #received(name: string, m: Msg): void {
+    const p = this.#peers.get(name)!;
+    if (m.t === 'beat' && typeof m.beat === 'object' && m.beat !== null) {
+      p.lastBeatAt = this.#clock.now();
+      p.beat = m.beat;
+      this.#o.onBeat?.(name, m.beat);
+    } else if (m.t === 'grew' && typeof m.seq === 'number') {
+      this.#o.onGrew?.(name, m.seq);
+    }
+  }
+
+  #sendBeat(ws: WebSocket): void {
+    if (ws.readyState === WebSocket.OPEN)
+      ws.send(JSON.stringify({ t: 'beat', beat: this.#o.beat() } satisfies Msg));
+  }
+
+  #sendBeats(): void {
+    const msg = JSON.stringify({ t: 'beat', beat: this.#o.beat() } satisfies Msg);
+    for (const p of this.#peers.values()) {
+      for (const ws of [p.dialled, p.accepted]) if (ws?.readyState === WebSocket.OPEN) ws.send(msg);
+    }
+  }
+
+  #broadcast(m: Msg): void {
+    const text = JSON.stringify(m);
+    for (const p of this.#peers.values()) {
+      for (const ws of [p.dialled, p.accepted]) if (ws?.readyState === WebSocket.OPEN) ws.send(text);
+    }
+  }
+}

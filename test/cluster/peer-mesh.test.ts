@@ -1,0 +1,158 @@
+// The peer mesh on real loopback ports: instances authenticate both ways with the cluster secret,
+// exchange heartbeats and "the log grew" wake-ups, refuse a wrong secret or a name not in the conf
+// (saying why), and dial a restarted peer again.
+import { createServer } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerEntry } from '../../src/cluster/conf.js';
+import { PeerMesh, type Beat } from '../../src/cluster/peer-mesh.js';
+import { peerProof, verifyPeerProof } from '../../src/cluster/peer-auth.js';
+
+const meshes: PeerMesh[] = [];
+afterEach(async () => {
+  await Promise.all(meshes.splice(0).map((m) => m.stop()));
+});
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const s = createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function entries(names: string[], ports: number[]): ServerEntry[] {
+  return names.map((name, i) => ({
+    name,
+    host: '127.0.0.1',
+    clusterPort: ports[i]!,
+    httpPort: 0,
+    line: i + 1,
+  }));
+}
+
+interface Node {
+  readonly mesh: PeerMesh;
+  readonly beats: { peer: string; beat: Beat }[];
+  readonly grew: { peer: string; seq: number }[];
+  readonly logs: string[];
+  seq: number;
+}
+
+function node(self: ServerEntry, servers: ServerEntry[], secret = 's3cret'): Node {
+  const n: Node = { mesh: undefined as unknown as PeerMesh, beats: [], grew: [], logs: [], seq: 7 };
+  const mesh = new PeerMesh({
+    self,
+    servers,
+    secret,
+    heartbeatMs: 50,
+    listenHost: '127.0.0.1',
+    redial: { minMs: 20, maxMs: 200 },
+    logger: pino({ level: 'info' }, { write: (l: string) => n.logs.push(l) }),
+    beat: () => ({ instanceId: self.name, inc: 3, seq: n.seq, term: 1, freeSlots: 2, load: 0.5 }),
+    onBeat: (peer, beat) => n.beats.push({ peer, beat }),
+    onGrew: (peer, seq) => n.grew.push({ peer, seq }),
+  });
+  (n as { mesh: PeerMesh }).mesh = mesh;
+  meshes.push(mesh);
+  return n;
+}
+
+async function until(what: string, ok: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('peer mesh', () => {
+  it('proofs bind the secret, the nonce, the name and the role', () => {
+    const mac = peerProof('s', 'n1', 'press1', 'dialer');
+    expect(verifyPeerProof('s', 'n1', 'press1', 'dialer', mac)).toBe(true);
+    expect(verifyPeerProof('t', 'n1', 'press1', 'dialer', mac)).toBe(false);
+    expect(verifyPeerProof('s', 'n2', 'press1', 'dialer', mac)).toBe(false);
+    expect(verifyPeerProof('s', 'n1', 'press2', 'dialer', mac)).toBe(false);
+    expect(verifyPeerProof('s', 'n1', 'press1', 'acceptor', mac)).toBe(false);
+    expect(verifyPeerProof('s', 'n1', 'press1', 'dialer', 'zz')).toBe(false);
+  });
+
+  it('three instances connect both ways and exchange heartbeats and wake-ups', async () => {
+    const servers = entries(['a', 'b', 'c'], await freePorts(3));
+    const [a, b, c] = servers.map((s) => node(s, servers));
+    await Promise.all([a!, b!, c!].map((n) => n.mesh.start()));
+    for (const n of [a!, b!, c!]) {
+      await until('connected both ways', () => n.mesh.peers().every((p) => p.dialled && p.accepted));
+      await until('beats from both peers', () => new Set(n.beats.map((x) => x.peer)).size === 2);
+    }
+    b!.seq = 99;
+    await until('a sees b at seq 99', () => a!.mesh.peers().find((p) => p.name === 'b')?.beat?.seq === 99);
+    expect(a!.mesh.peers().find((p) => p.name === 'b')?.beat).toEqual({
+      instanceId: 'b',
+      inc: 3,
+      seq: 99,
+      term: 1,
+      freeSlots: 2,
+      load: 0.5,
+    });
+    a!.mesh.announceGrew(42);
+    await until('b and c told', () => b!.grew.length > 0 && c!.grew.length > 0);
+    // Told on both connections, at most twice each.
+    expect(b!.grew.every((g) => g.peer === 'a' && g.seq === 42)).toBe(true);
+    expect(b!.grew.length).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses a peer with a wrong secret, both ways, and says why', async () => {
+    const servers = entries(['a', 'd'], await freePorts(2));
+    const a = node(servers[0]!, servers, 'right');
+    const d = node(servers[1]!, servers, 'wrong');
+    await a.mesh.start();
+    await d.mesh.start();
+    await until('a refused d', () => a.logs.some((l) => l.includes('d does not know the cluster secret')));
+    await until('d refused a', () => d.logs.some((l) => l.includes('a does not know the cluster secret')));
+    expect(a.mesh.peers()[0]).toMatchObject({ name: 'd', dialled: false, accepted: false });
+    expect(a.mesh.peers()[0]?.refused).toMatch(/does not know the cluster secret/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.beats).toEqual([]);
+    expect(d.beats).toEqual([]);
+  });
+
+  it('refuses a server that is not in the conf', async () => {
+    const ports = await freePorts(2);
+    const [a, x] = entries(['a', 'x'], ports);
+    const na = node(a!, [a!]); // a's conf lists only itself
+    const nx = node(x!, [a!, x!]);
+    await na.mesh.start();
+    await nx.mesh.start();
+    await until('a refused x', () => na.logs.some((l) => l.includes('x\\" is not a server of this cluster')));
+    expect(na.beats).toEqual([]);
+    expect(nx.mesh.peers()[0]?.refused).toMatch(/not a server of this cluster's conf/);
+  });
+
+  it('dials a peer again after it restarts; stop is idempotent', async () => {
+    const servers = entries(['a', 'b'], await freePorts(2));
+    const a = node(servers[0]!, servers);
+    const b1 = node(servers[1]!, servers);
+    await a.mesh.start();
+    await b1.mesh.start();
+    await until('connected', () => a.mesh.peers()[0]!.dialled);
+    const stopping = b1.mesh.stop();
+    expect(b1.mesh.stop()).toBe(stopping);
+    await stopping;
+    expect(b1.mesh.status()).toBe('stopped');
+    await until('a lost b', () => !a.mesh.peers()[0]!.dialled && !a.mesh.peers()[0]!.accepted);
+    const b2 = node(servers[1]!, servers);
+    b2.seq = 1234;
+    await b2.mesh.start();
+    await until('a dialled b again', () => a.mesh.peers()[0]!.dialled, 5_000);
+    await until('beats from the new b', () => a.beats.some((x) => x.beat.seq === 1234));
+  });
+});
