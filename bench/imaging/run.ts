@@ -4,7 +4,8 @@
 // script calls it, ImageMagick tuned, and a bare sharp call (the floor).
 // Goals (issue 3): >= 4x the script's throughput, >= 1.5x tuned ImageMagick's, within 1.5x of
 // the floor, peak memory under 500 MB for 24 MP inputs.
-// Options: --rounds N (timed rounds per size and concurrency), --sizes 0.5,12,24.
+// Options: --rounds N (timed rounds per size and concurrency), --sizes 0.5,12,24, --plain (adds
+// darkroom decoding the input twice, as before the decode-once path).
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -12,10 +13,20 @@ import { cachePath, megapixelJpeg } from '../common/bench-images.js';
 import { ensureImageMagick, runConvert } from '../common/imagemagick.js';
 import { NodeWorker } from '../common/node-worker.js';
 import { median, num, passFail, printTable } from '../common/table.js';
-import { imageMagickArgs, variants, type Variant, type VariantName } from './variants.js';
+import {
+  imageMagickArgs,
+  plainVariant,
+  variants as standard,
+  type Variant,
+  type VariantName,
+} from './variants.js';
 import type { ImagingJob, ImagingJobResult } from './worker.js';
 
 const workerScript = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** --plain adds darkroom decoding twice (the path before resized-input.ts), for a before/after in one run. */
+const variants: readonly Variant[] = process.argv.includes('--plain')
+  ? [standard[0]!, plainVariant, ...standard.slice(1)]
+  : standard;
 const defaultRounds: Record<string, number> = { '0.5': 5, '12': 2, '24': 2 };
 
 function option(name: string): string | undefined {
@@ -213,7 +224,7 @@ async function main(): Promise<void> {
           ? `${num(rss, 0)} / ${num(rssCmyk, 0)}`
           : `${num(rss, 0)} / ${num(rssCmyk, 0)} ${passFail(memOk)}`,
       ]);
-      for (const name of ['darkroom', 'darkroom-cmyk'] as const) {
+      for (const name of variants.map((v) => v.name).filter((n) => n.startsWith('darkroom'))) {
         const steps = cells.get(name)!.steps;
         const keys = [...new Set(steps.flatMap((s) => Object.keys(s)))];
         stepRows.push([

@@ -3,7 +3,8 @@
 // tuned ImageMagick call, and a bare sharp call (the floor: what libvips itself costs).
 import { parsePipelineSettings, type PipelineSettings } from '../../src/imaging/pipeline-settings.js';
 
-export type VariantName = 'darkroom' | 'darkroom-cmyk' | 'im-script' | 'im-tuned' | 'floor';
+export type VariantName =
+  'darkroom' | 'darkroom-plain' | 'darkroom-cmyk' | 'im-script' | 'im-tuned' | 'floor';
 
 /** Where a variant runs: in a long-lived Node worker (like the server), or one `convert` per image. */
 export type VariantKind = 'node' | 'imagemagick';
@@ -17,6 +18,14 @@ export interface Variant {
 
 export const longSidePx = 2000;
 export const jpegQuality = 85;
+
+/** darkroom as it was before resized-input.ts: the input decoded twice (`--plain` adds it). */
+export const plainVariant: Variant = {
+  name: 'darkroom-plain',
+  kind: 'node',
+  label: 'darkroom JPEG, 2 decodes',
+  what: 'the same as darkroom JPEG with runPipeline({ decodeOnce: false }): analysis copy and main pass each decode the input',
+};
 
 export const variants: readonly Variant[] = [
   {

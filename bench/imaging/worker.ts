@@ -40,7 +40,7 @@ async function one(input: string, output: string): Promise<Done> {
     await writeFile(output, data);
     return { steps: {}, applied: [] };
   }
-  const r = await runPipeline(input, settings);
+  const r = await runPipeline(input, settings, name === 'darkroom-plain' ? { decodeOnce: false } : {});
   await writeFile(output, r.data);
   return {
     steps: Object.fromEntries(Object.entries(r.timingsMs).filter(([, v]) => typeof v === 'number')),
@@ -50,7 +50,7 @@ async function one(input: string, output: string): Promise<Done> {
   };
 }
 
-if (!['darkroom', 'darkroom-cmyk', 'floor'].includes(name))
+if (!['darkroom', 'darkroom-plain', 'darkroom-cmyk', 'floor'].includes(name))
   throw new Error(`worker: unknown variant ${name}`);
 
 serveWorker(async (payload) => {
