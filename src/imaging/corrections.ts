@@ -3,6 +3,7 @@
 // gets identity or near-identity operations). The plan is JSON-safe and kept with the job.
 import type { Analysis, AnalysisDetail } from './analysis.js';
 import type { PipelineSettings } from './pipeline-settings.js';
+import { refineByWhitePoint, whitePointCue } from './white-point.js';
 
 type Enhancement = PipelineSettings['enhancement'];
 
@@ -89,7 +90,11 @@ function logChroma(rgb: readonly number[]): [number, number] {
 
 /** 1 near the daylight locus, falling to 0 at the far limit of its side. */
 function locusWeight(uv: readonly number[]): number {
-  const side = uv[0]! * locusNormal[0] + uv[1]! * locusNormal[1];
+  return sideWeight(uv[0]! * locusNormal[0] + uv[1]! * locusNormal[1]);
+}
+
+/** locusWeight for a signed distance from the locus (positive: magenta side). */
+function sideWeight(side: number): number {
   const [near, far] = side > 0 ? magentaSide : greenSide;
   return clamp((far - Math.abs(side)) / (far - near), 0, 1);
 }
@@ -135,6 +140,8 @@ export function planCast(
   opened = 0,
   topWhite = 255,
   whitePatch?: (neutralGains: number[]) => number[] | undefined,
+  /** Each channel's white (99.9th percentile, 8-bit): the white-point cue. */
+  whites?: readonly number[],
 ): Corrections['cast'] {
   const none = (reason: string, measured = a.cast.magnitude): Corrections['cast'] => ({
     applied: false,
@@ -188,7 +195,42 @@ export function planCast(
     evidence = eBright;
     measured = r3(chromaOf(bright.rgb));
     cue = ', from the bright surfaces';
-  } else return none('too few neutral pixels to judge');
+  } else {
+    base = [1, 1, 1];
+    evidence = 0;
+    measured = 0;
+    cue = '';
+  }
+  // The white point: where the channels' whites spread apart, near the daylight locus, and
+  // pointing the way the other cues do, it measures the channels it sees unclipped (the other
+  // cues read the cast short: the densest near-grey is the scene's, often warm, and the
+  // brightest unclipped surfaces leave out the whites the cast clipped) and bounds the
+  // clipped ones. Without other cues it is used alone, with its own evidence.
+  const wp = whites && topWhite >= whiteSeen ? whitePointCue(whites, locusNormal) : undefined;
+  const wpEvidence = wp && whiteSpreadOf(wp.whites) >= whiteSpread ? sideWeight(wp.side) : 0;
+  if (wp && wpEvidence > 0) {
+    const dir = (g: readonly number[]): [number, number] => [
+      Math.log(g[0]! / g[1]!),
+      Math.log(g[2]! / g[1]!),
+    ];
+    const [a1, b1] = dir(wp.gains);
+    const [a2, b2] = dir(base);
+    const norm2 = Math.hypot(a2, b2);
+    const cos = norm2 === 0 ? 1 : (a1 * a2 + b1 * b2) / (Math.hypot(a1, b1) * norm2 || 1);
+    if (cos >= 0.5) {
+      if (evidence === 0) {
+        evidence = wpEvidence;
+        measured = r3(chromaOf(wp.whites));
+        cue = ", from the channels' whites";
+      } else {
+        // Two independent cues agreeing are the evidence.
+        evidence = Math.max(evidence, wpEvidence);
+        cue += ", channels' whites agree";
+      }
+      base = refineByWhitePoint(base, wp);
+    }
+  }
+  if (evidence === 0) return none('too few neutral pixels to judge');
   if (measured <= deadband) return none('no visible cast', measured);
   // Weak evidence weakens the correction: the "neutrals" may be a real colour.
   const amount = clamp(
@@ -210,6 +252,8 @@ export function planCast(
 
 /** Spread of the channels' whites (ratio) below which the white patch says "no cast". */
 const whiteSpread = 1.1;
+const whiteSpreadOf = (whites: readonly number[]): number =>
+  Math.max(...whites) / Math.max(1, Math.min(...whites));
 
 /**
  * Percentile white patch: gains from each channel's white (99.9th percentile) that would bring
@@ -635,7 +679,8 @@ export function planCorrections(
   const topWhite = percentile(d.maxChannelHistogram, d.pixels, 0.999);
   // Colours clipped in a channel that the cast correction lowers are the cast's doing (a warm
   // cast clips reds); in the other channels they are evidence of over-exposure.
-  const castAlone = planCast(a, s.cast, 0, topWhite, whitePatchGains(d));
+  const whites = d.channelHistograms.map((h) => percentile(h, d.pixels, 0.999));
+  const castAlone = planCast(a, s.cast, 0, topWhite, whitePatchGains(d), whites);
   const tone = planTone(a, d, s, colourLost(d, castAlone.gains), castAlone.gains);
   return {
     cast: planCast(
@@ -644,6 +689,7 @@ export function planCorrections(
       tone.contrast.amount,
       percentile(d.maxChannelHistogram, d.pixels, 0.999),
       whitePatchGains(d),
+      whites,
     ),
     exposure: tone.exposure,
     contrast: tone.contrast,
