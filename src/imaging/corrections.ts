@@ -142,6 +142,8 @@ export function planCast(
   whitePatch?: (neutralGains: number[]) => number[] | undefined,
   /** Each channel's white (99.9th percentile, 8-bit): the white-point cue. */
   whites?: readonly number[],
+  /** Share of pixels at 255 in each channel (blown highlights). */
+  blown?: readonly number[],
 ): Corrections['cast'] {
   const none = (reason: string, measured = a.cast.magnitude): Corrections['cast'] => ({
     applied: false,
@@ -238,8 +240,14 @@ export function planCast(
     0,
     1.5,
   );
-  const gain = (c: number): number => r3(clamp(c ** amount, 0.6, 1.6));
-  const gains: [number, number, number] = [gain(base[0]!), gain(base[1]!), gain(base[2]!)];
+  const raw = base.map((c) => c ** amount);
+  // Blown highlights: a gain below 1 on a channel clipped at 255 tints what was white (a cool
+  // cast's blue sky turns yellow). Scaling all gains by k keeps it whiter but brightens the
+  // rest; with a share f of pixels blown in that channel, k = g^-f minimises the squared log
+  // error (1 - f) ln(k)^2 on the rest plus f ln(g k)^2 on the blown pixels. Green moves by k.
+  const k = Math.max(1, ...raw.map((g, c) => (g < 1 ? g ** -(blown?.[c] ?? 0) : 1)));
+  const gain = (c: number): number => r3(clamp(c * k, 0.6, 1.6));
+  const gains: [number, number, number] = [gain(raw[0]!), gain(raw[1]!), gain(raw[2]!)];
   if (gains.every((g) => g === 1))
     return none('too little evidence (off the daylight locus or few neutrals)', measured);
   return {
@@ -680,7 +688,8 @@ export function planCorrections(
   // Colours clipped in a channel that the cast correction lowers are the cast's doing (a warm
   // cast clips reds); in the other channels they are evidence of over-exposure.
   const whites = d.channelHistograms.map((h) => percentile(h, d.pixels, 0.999));
-  const castAlone = planCast(a, s.cast, 0, topWhite, whitePatchGains(d), whites);
+  const blown = d.channelHistograms.map((h) => h[255]! / Math.max(1, d.pixels));
+  const castAlone = planCast(a, s.cast, 0, topWhite, whitePatchGains(d), whites, blown);
   const tone = planTone(a, d, s, colourLost(d, castAlone.gains), castAlone.gains);
   return {
     cast: planCast(
@@ -690,6 +699,7 @@ export function planCorrections(
       percentile(d.maxChannelHistogram, d.pixels, 0.999),
       whitePatchGains(d),
       whites,
+      blown,
     ),
     exposure: tone.exposure,
     contrast: tone.contrast,

@@ -44,8 +44,9 @@ describe('colour cast removal from the bright surfaces', () => {
     expect(r.corrections.cast.applied).toBe(true);
     expect(r.corrections.cast.reason).toContain('bright surfaces');
     const [gr, gg, gb] = r.corrections.cast.gains;
-    // Like a camera's white balance: red and blue move, green (the exposure) stays.
-    expect(gg).toBe(1);
+    // Like a camera's white balance: red and blue move, green (the exposure) stays but for
+    // the little the few blown highlights ask for (see planCast).
+    expect(gg).toBeCloseTo(1, 2);
     expect(gr).toBeGreaterThan(1.05);
     expect(gb).toBeLessThan(0.95);
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, cool)) * 0.75);

@@ -80,6 +80,22 @@ describe('a cool cast on real photos', () => {
     expect(e1).toBeLessThan(e0 * 0.85);
   });
 
+  it('over a blown white sky (cvo9xd) the gains rise together, keeping the sky nearer white than green kept at 1', async () => {
+    const o = await samplePng('cvo9xd_keong_macan_srgb8.png', 512);
+    const cast = await degrade(o, cool);
+    const r = await runPipeline(cast, defaults, png);
+    const g = r.corrections.cast.gains;
+    expect(g[1]).toBeGreaterThan(1.03);
+    expect(g[2]).toBeLessThan(0.95);
+    const corrected = (gains: readonly number[]): Promise<Buffer> =>
+      sharp(cast)
+        .linear([...gains], [0, 0, 0])
+        .png()
+        .toBuffer();
+    const greenKept = await deltaE(o, await corrected(g.map((x) => x / g[1])));
+    expect(await deltaE(o, await corrected(g))).toBeLessThan(greenKept * 0.9);
+  });
+
   it.each(['rocket.jpg', 'astronaut.png', 'cvo9xd_keong_macan_srgb8.png'])(
     'pristine %s gets no cast correction and stays put',
     async (name) => {
