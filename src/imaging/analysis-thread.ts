@@ -1,9 +1,9 @@
 // The JS analysis (analysis.ts's analyzePixels, 20-40 ms on a 512 px copy) on worker threads, so
 // the event loop stays free for heartbeats and HTTP and two jobs' analyses run on two cores at
-// once instead of one after the other. Same function, same result. The threads start on first
-// use, in the background: until one is ready, the analysis runs on the calling thread (a
-// one-shot `darkroom process` never waits for a thread to start). They never keep the process
-// alive while idle.
+// once instead of one after the other. Same function, same result. The threads start with the
+// second analysis, in the background: until one is ready, the analysis runs on the calling
+// thread (a one-shot `darkroom process` neither starts nor waits for them). They never keep the
+// process alive while idle.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -73,6 +73,8 @@ const threads: Thread[] = [];
 let nextId = 1;
 /** Set when a thread failed before it was ready (e.g. the loader is missing): stay on this thread. */
 let unavailable = false;
+/** Analyses asked for so far: the threads start with the second. */
+let calls = 0;
 
 function startThread(): void {
   const worker = new Worker(threadProgram(), { eval: true });
@@ -109,7 +111,8 @@ export function analyzeOffThread(
   height: number,
   about: About,
 ): Promise<Result> {
-  while (!unavailable && threads.length < threadCount) startThread();
+  // A process that analyses one image (a one-shot `darkroom process`) never starts threads.
+  if (++calls >= 2) while (!unavailable && threads.length < threadCount) startThread();
   const ready = threads.filter((t) => t.ready).sort((a, b) => a.pending.size - b.pending.size)[0];
   if (ready === undefined) return Promise.resolve(analyzePixels(px, width, height, about));
   const id = nextId++;
@@ -127,7 +130,7 @@ export async function stopAnalysisThreads(): Promise<void> {
   await Promise.all(stopping.map((t) => t.worker.terminate()));
 }
 
-/** How many analysis threads are ready (status and tests). */
-export function readyAnalysisThreads(): number {
-  return threads.filter((t) => t.ready).length;
+/** Analysis threads started and ready (status and tests). */
+export function analysisThreads(): { started: number; ready: number } {
+  return { started: threads.length, ready: threads.filter((t) => t.ready).length };
 }
