@@ -94,7 +94,7 @@ async function runNode(
     })),
   );
   const t0 = performance.now();
-  const r = await w.job<ImagingJobResult>({ items } satisfies ImagingJob);
+  const r = await w.job<ImagingJobResult>({ items, warmUp: cell === undefined } satisfies ImagingJob);
   if (!cell) return;
   cell.roundMs.push(performance.now() - t0);
   cell.cpuMs.push(r.cpuMs / concurrency);
@@ -120,7 +120,8 @@ async function measure(input: Input, concurrency: number, rounds: number): Promi
       const w = workers.get(v.name);
       return w ? runNode(w, v, input, concurrency, cell) : runImageMagick(v, input, concurrency, cell);
     };
-    // Warm-up: module loading, JIT and libvips start-up in each worker (a server pays them once).
+    // Warm-up: module loading, JIT, libvips and darkroom's analysis threads start up in each
+    // worker (a server pays them once).
     for (const v of variants) if (v.kind === 'node') await once(v, undefined);
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < variants.length; k++) {
