@@ -60,6 +60,11 @@ export interface Analysis {
       readonly uv: readonly [number, number];
       readonly support: number;
     };
+    /**
+     * Third opinion, the grey-edge illuminant (mean absolute derivative per channel in linear
+     * light) as [ln R/G, ln B/G]; optional for analyses stored before it was added.
+     */
+    readonly edge?: readonly [number, number];
   };
   /** Laplacian energy over gradient energy of the grey copy (1/px^2): lower is softer. */
   readonly sharpness: number;
@@ -232,6 +237,7 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
     cv = sums[4]! / chosen;
   }
   const mag2 = cu * cu + cv * cv;
+  const edge = greyEdge(px, w, h);
   let agreement = 1;
   if (mag2 > 0 && chosen > 0) {
     const projections: number[] = [];
@@ -244,8 +250,7 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
     // Three bands: the middle one (one odd band is tolerated); two: the weaker; one: doubtful.
     const bandAgreement =
       projections.length >= 3 ? projections[1]! : projections.length === 2 ? projections[0]! : 0.5;
-    const edge = greyEdgeAgreement(px, w, h, [cu, cv]);
-    agreement = Math.min(bandAgreement, edge);
+    agreement = Math.min(bandAgreement, edgeAgreement(edge, [cu, cv]));
   }
   const neutral: [number, number, number] =
     chosen === 0 ? [128, 128, 128] : [sums[0]! / chosen, sums[1]! / chosen, sums[2]! / chosen];
@@ -260,6 +265,7 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
     ),
     neutralRgb: [round(neutral[0], 2), round(neutral[1], 2), round(neutral[2], 2)],
     bright: brightCue(px, n),
+    edge: [round(edge[0], 4), round(edge[1], 4)],
   };
 }
 
@@ -321,11 +327,11 @@ function brightCue(px: Uint8Array, n: number): Analysis['cast']['bright'] {
 }
 
 /**
- * Second opinion from the grey-edge hypothesis (edges average to grey; smooth areas such as a
- * sky do not count): how far the edge illuminant lies along the neutral estimate's direction,
- * in log chromaticity (1 = same cast, 0 = none).
+ * The grey-edge illuminant (edges average to grey; smooth areas such as a sky add little): the
+ * mean absolute derivative per channel in linear light, as [ln R/G, ln B/G] ([0, 0] when a
+ * channel has no edges).
  */
-function greyEdgeAgreement(px: Uint8Array, w: number, h: number, cast: [number, number]): number {
+function greyEdge(px: Uint8Array, w: number, h: number): [number, number] {
   const lin = srgbToLinear;
   let er = 0;
   let eg = 0;
@@ -341,12 +347,18 @@ function greyEdgeAgreement(px: Uint8Array, w: number, h: number, cast: [number, 
       eb += Math.abs(lin[px[i + 5]!]! - b) + Math.abs(lin[px[i + row + 2]!]! - b);
     }
   }
-  const e = [er, eg, eb];
-  const u = cast;
-  const v = [Math.log(e[0]! / e[1]!), Math.log(e[2]! / e[1]!)];
+  const v: [number, number] = [Math.log(er / eg), Math.log(eb / eg)];
+  return Number.isFinite(v[0]) && Number.isFinite(v[1]) ? v : [0, 0];
+}
+
+/**
+ * Second opinion from the grey-edge illuminant: how far it lies along the neutral estimate's
+ * direction, in log chromaticity (1 = same cast, 0 = none).
+ */
+function edgeAgreement(v: readonly [number, number], u: readonly [number, number]): number {
   const uu = u[0] * u[0] + u[1] * u[1];
-  if (!(uu > 0) || !Number.isFinite(v[0]!) || !Number.isFinite(v[1]!)) return 0;
-  return (u[0] * v[0]! + u[1] * v[1]!) / uu;
+  if (!(uu > 0) || (v[0] === 0 && v[1] === 0)) return 0;
+  return (u[0] * v[0] + u[1] * v[1]) / uu;
 }
 
 /** Side of the blocks the noise is measured in, and the share of blocks (the quietest) it is read from. */

@@ -88,6 +88,12 @@ function logChroma(rgb: readonly number[]): [number, number] {
   return [Math.log(r / g), Math.log(b / g)];
 }
 
+/** Cosine of the angle between two directions (1 when one of them is zero). */
+function cosine(p: readonly number[], q: readonly number[]): number {
+  const n = Math.hypot(p[0]!, p[1]!) * Math.hypot(q[0]!, q[1]!);
+  return n === 0 ? 1 : (p[0]! * q[0]! + p[1]! * q[1]!) / n;
+}
+
 /** 1 near the daylight locus, falling to 0 at the far limit of its side. */
 function locusWeight(uv: readonly number[]): number {
   return sideWeight(uv[0]! * locusNormal[0] + uv[1]! * locusNormal[1]);
@@ -215,11 +221,11 @@ export function planCast(
       Math.log(g[0]! / g[1]!),
       Math.log(g[2]! / g[1]!),
     ];
-    const [a1, b1] = dir(wp.gains);
-    const [a2, b2] = dir(base);
-    const norm2 = Math.hypot(a2, b2);
-    const cos = norm2 === 0 ? 1 : (a1 * a2 + b1 * b2) / (Math.hypot(a1, b1) * norm2 || 1);
-    if (cos >= 0.5) {
+    const cos = cosine(dir(wp.gains), dir(base));
+    // Alone, the whites may be a coloured thing (a yellow flower in the sun): the grey-edge
+    // illuminant, an independent estimate, must point the same way.
+    const edgeCos = a.cast.edge ? cosine(a.cast.edge, wp.uv) : 0;
+    if (cos >= 0.5 && (evidence > 0 || edgeCos >= 0.5)) {
       if (evidence === 0) {
         evidence = wpEvidence;
         measured = r3(chromaOf(wp.whites));

@@ -42,6 +42,16 @@ describe('white point of the channels', () => {
   });
 });
 
+describe('grey-edge illuminant (the check on the white point alone)', () => {
+  it('moves with a cool cast: red down, blue up', async () => {
+    const o = await samplePng('rocket.jpg', 512);
+    const before = (await analyzeLoaded(await loadInput(o, 1e9))).analysis.cast.edge!;
+    const after = (await analyzeLoaded(await loadInput(await degrade(o, cool), 1e9))).analysis.cast.edge!;
+    expect(after[0] - before[0]).toBeLessThan(-0.2);
+    expect(after[1] - before[1]).toBeGreaterThan(0.2);
+  });
+});
+
 describe('a cool cast on real photos', () => {
   it('on a dusk scene without neutral surfaces (rocket) is found by the channels whites and mostly removed', async () => {
     const o = await samplePng('rocket.jpg', 512);
