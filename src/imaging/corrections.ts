@@ -235,7 +235,9 @@ export function planCast(
         evidence = Math.max(evidence, wpEvidence);
         cue += ", channels' whites agree";
       }
-      base = refineByWhitePoint(base, wp);
+      // As far as the whites are believed (off the locus: partly).
+      const refined = refineByWhitePoint(base, wp);
+      base = base.map((g, c) => g ** (1 - wpEvidence) * refined[c]! ** wpEvidence);
     }
   }
   if (evidence === 0) return none('too few neutral pixels to judge');
