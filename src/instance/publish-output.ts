@@ -133,9 +133,15 @@ async function writeTemp(path: string, data: Uint8Array): Promise<void> {
   }
 }
 
-async function record(req: PublishRequest, path: string): Promise<void> {
+/**
+ * Records the published path in the work folder, then removes the temp name(s): the one this
+ * attempt wrote, or — after an earlier attempt (a rerun) — every temp of this job, found by
+ * listing the output folder (a listing per publish would cost O(outputs) each time).
+ */
+async function record(req: PublishRequest, path: string, temp?: string): Promise<void> {
   await writeFile(join(req.workDir, DONE), `${JSON.stringify({ path, jobId: req.jobId })}\n`);
-  await removeTemps(req.outputDir, req.jobId);
+  if (temp !== undefined) await unlink(temp).catch(() => undefined);
+  else await removeTemps(req.outputDir, req.jobId);
 }
 
 /** Publishes `data` as this job's one output. Touches the shared drive. */
@@ -163,7 +169,8 @@ export async function publishOutput(req: PublishRequest): Promise<Published> {
   try {
     await req.beforePublish?.();
     const path = await place(req, temp);
-    await record(req, path);
+    // A rerun may have left temps of earlier attempts beside ours: list the folder only then.
+    await record(req, path, rerun ? undefined : temp);
     return { path, reused: false };
   } catch (err) {
     await unlink(temp).catch(() => undefined);
