@@ -1,7 +1,8 @@
 // End-to-end bench of one `darkroom start` instance: (1) a burst of 2 MP photos dropped at once,
 // images/s end to end beside the same pipeline called in a loop in this process (same run, same
 // concurrency); (2) single files trickling in: time from "stable" to "output published" minus
-// the pipeline's own time. Prints a Markdown table. BENCH_E2E_COUNT / BENCH_E2E_TRICKLE scale it.
+// the pipeline's own time. Prints a Markdown table. BENCH_E2E_COUNT / BENCH_E2E_TRICKLE scale it;
+// BENCH_E2E_SLOTS sets the instance's slots (default: the loop's concurrency, the CPU count).
 import './uv-pool.js';
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -22,6 +23,8 @@ const count = Number(process.env['BENCH_E2E_COUNT'] ?? 500);
 const trickle = Number(process.env['BENCH_E2E_TRICKLE'] ?? 20);
 const readyDelayMs = 200;
 const slots = availableParallelism();
+/** BENCH_E2E_SLOTS: the instance's slots (default: as many as the loop's concurrency). */
+const instanceSlots = Number(process.env['BENCH_E2E_SLOTS'] ?? slots);
 
 function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     failureTimeoutMs: '3000',
     logPollMs: '200',
     hotfolderRescanMs: '1000',
+    slots: String(instanceSlots),
   });
   await putChannel(drive.shared, 'bench', {
     type: 'process',
