@@ -1,7 +1,7 @@
 // Image analysis for the enhancement and the quality check: histograms, percentiles, mean
 // luminance, colour cast, contrast, sharpness and noise, measured on a copy of at most 512 px
 // (long side). The result is JSON-safe and kept with the job for the Inspector.
-import { linearToSrgb, luma, rgbToLab, srgbToLinear } from './colour-math.js';
+import { abChroma, linearToSrgb, rgbToLab, srgbToLinear } from './colour-math.js';
 import { imageError } from './image-errors.js';
 import { loadInput, type LoadedInput } from './image-input.js';
 import { sharp } from './sharp-door.js';
@@ -129,11 +129,40 @@ function downsample(hist: Float64Array): number[] {
 /** Log-chromaticity histogram: u = ln(R/G), v = ln(B/G) in linear light, bins of 0.02 over +-1.2. */
 const uvRange = 60;
 const uvSize = 2 * uvRange + 1;
+const uvCells = uvSize * uvSize;
 const uvBin = 0.02;
 /** Prior on the cast: a shift of 0.4 in log chromaticity (a strong tungsten cast) is one sigma. */
 const castPriorSigma = 0.4;
 /** ln of linear light per 8-bit value (values below 16 are never looked up). */
 const logLinear = Float64Array.from(srgbToLinear, (v) => Math.log(Math.max(v, 1e-6)));
+
+/**
+ * Tables over every pair of 8-bit values (index a * 256 + g), so the per-pixel loops look up
+ * instead of computing: ln(lin a) - ln(lin g) (exactly the difference the loops computed), the
+ * same as float32 (the precision the neutral refinement keeps per pixel) and its histogram bin
+ * (round(u / 0.02) + 60). 65,536 entries each, built once per process.
+ */
+const logRatio = new Float64Array(65536);
+const logRatio32 = new Float32Array(65536);
+const logRatioBin = new Int16Array(65536);
+for (let a = 0; a < 256; a++) {
+  for (let g = 0; g < 256; g++) {
+    const u = logLinear[a]! - logLinear[g]!;
+    logRatio[a * 256 + g] = u;
+    logRatio32[a * 256 + g] = u;
+    logRatioBin[a * 256 + g] = Math.round(u / uvBin) + uvRange;
+  }
+}
+
+/** The prior's weight per histogram cell (the Gaussian on the shift), computed once. */
+const castPrior = new Float64Array(uvCells);
+for (let y = 0; y < uvSize; y++) {
+  for (let x = 0; x < uvSize; x++) {
+    const u = (x - uvRange) * uvBin;
+    const v = (y - uvRange) * uvBin;
+    castPrior[y * uvSize + x] = Math.exp(-(u * u + v * v) / (2 * castPriorSigma * castPriorSigma));
+  }
+}
 
 /** Summed-area table of a uvSize x uvSize histogram. */
 function summedArea(hist: Float64Array): Float64Array {
@@ -163,17 +192,45 @@ function density(sat: Float64Array, x: number, y: number): number {
 /** The densest spot weighted by the prior, as [u, v]. */
 function peak(sat: Float64Array): [number, number] {
   let best = -1;
-  let pu = 0;
-  let pv = 0;
+  let bx = 0;
+  let by = 0;
   for (let y = 0; y < uvSize; y++) {
     for (let x = 0; x < uvSize; x++) {
-      const u = (x - uvRange) * uvBin;
-      const v = (y - uvRange) * uvBin;
-      const score = density(sat, x, y) * Math.exp(-(u * u + v * v) / (2 * castPriorSigma * castPriorSigma));
-      if (score > best) [best, pu, pv] = [score, u, v];
+      const score = density(sat, x, y) * castPrior[y * uvSize + x]!;
+      if (score > best) {
+        best = score;
+        bx = x;
+        by = y;
+      }
     }
   }
-  return [pu, pv];
+  return [(bx - uvRange) * uvBin, (by - uvRange) * uvBin];
+}
+
+/**
+ * What the single pass over the pixels gathers for the cast cues: the pixels each cue reads, in
+ * pixel order (the neutral estimate's with their u and v as float32, the bright cue's with their
+ * rounded luma); the log-chromaticity histograms (all usable pixels and per luminance band) and
+ * the bright cue's luma histogram; the grey-edge sums.
+ */
+interface Scan {
+  /** Indices of the neutral estimate's pixels, and their u, v: the first `usableCount` entries. */
+  readonly castPixels: Int32Array;
+  readonly us: Float32Array;
+  readonly vs: Float32Array;
+  /** Indices of the bright cue's pixels and their rounded luma: the first `brightCount` entries. */
+  readonly brightPixels: Int32Array;
+  readonly brightLuma: Uint8Array;
+  readonly hist: Float64Array;
+  /** The three bands' histograms, one after the other. */
+  readonly bandHist: Float64Array;
+  readonly bandCount: Float64Array;
+  usableCount: number;
+  readonly brightHist: Float64Array;
+  brightCount: number;
+  er: number;
+  eg: number;
+  eb: number;
 }
 
 /**
@@ -181,69 +238,48 @@ function peak(sat: Float64Array): [number, number] {
  * (per-channel gains) is a pure shift, the same for dark and bright pixels and unchanged by
  * exposure. The densest spot, weighted by a prior favouring small casts, is taken as the
  * neutrals; confidence drops when the shadows, mid-tones and highlights disagree (a sky
- * fills one band only) or when the grey-edge estimate disagrees.
+ * fills one band only) or when the grey-edge estimate disagrees. The pixels were scanned by
+ * `analyzePixels` (pixels with a channel below 16 or above 247, or off the histogram, are not
+ * usable).
  */
-function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
-  const n = w * h;
-  const us = new Float32Array(n);
-  const vs = new Float32Array(n);
-  const usable = new Uint8Array(n);
-  const hist = new Float64Array(uvSize * uvSize);
-  const bands = [0, 1, 2].map(() => ({ hist: new Float64Array(uvSize * uvSize), count: 0 }));
-  let usableCount = 0;
-  for (let i = 0; i < n; i++) {
-    const r = px[i * 3]!;
-    const g = px[i * 3 + 1]!;
-    const b = px[i * 3 + 2]!;
-    if (Math.min(r, g, b) < 16 || Math.max(r, g, b) > 247) continue;
-    const R = srgbToLinear[r]!;
-    const G = srgbToLinear[g]!;
-    const B = srgbToLinear[b]!;
-    const u = logLinear[r]! - logLinear[g]!;
-    const v = logLinear[b]! - logLinear[g]!;
-    const x = Math.round(u / uvBin) + uvRange;
-    const y = Math.round(v / uvBin) + uvRange;
-    if (x < 0 || y < 0 || x >= uvSize || y >= uvSize) continue;
-    us[i] = u;
-    vs[i] = v;
-    usable[i] = 1;
-    usableCount++;
-    hist[y * uvSize + x]!++;
-    const Y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
-    const band = bands[Y < 0.1 ? 0 : Y < 0.4 ? 1 : 2]!;
-    band.hist[y * uvSize + x]!++;
-    band.count++;
-  }
-  let [cu, cv] = peak(summedArea(hist));
+function estimateCast(px: Uint8Array, scan: Scan): Analysis['cast'] {
+  const { castPixels, us, vs, usableCount } = scan;
+  let [cu, cv] = peak(summedArea(scan.hist));
   let chosen = 0;
-  const sums = [0, 0, 0, 0, 0];
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
   for (let iter = 0; iter < 2; iter++) {
     chosen = 0;
-    sums.fill(0);
-    for (let i = 0; i < n; i++) {
-      if (usable[i] === 0) continue;
-      const du = us[i]! - cu;
-      const dv = vs[i]! - cv;
+    s0 = s1 = s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    for (let k = 0; k < usableCount; k++) {
+      const u = us[k]!;
+      const v = vs[k]!;
+      const du = u - cu;
+      const dv = v - cv;
       if (du * du + dv * dv > 0.08 * 0.08) continue;
-      sums[0]! += px[i * 3]!;
-      sums[1]! += px[i * 3 + 1]!;
-      sums[2]! += px[i * 3 + 2]!;
-      sums[3]! += us[i]!;
-      sums[4]! += vs[i]!;
+      const p = castPixels[k]! * 3;
+      s0 += px[p]!;
+      s1 += px[p + 1]!;
+      s2 += px[p + 2]!;
+      s3 += u;
+      s4 += v;
       chosen++;
     }
     if (chosen === 0) break;
-    cu = sums[3]! / chosen;
-    cv = sums[4]! / chosen;
+    cu = s3 / chosen;
+    cv = s4 / chosen;
   }
   const mag2 = cu * cu + cv * cv;
-  const edge = greyEdge(px, w, h);
+  const edge = greyEdge(scan);
   let agreement = 1;
   if (mag2 > 0 && chosen > 0) {
     const projections: number[] = [];
-    for (const band of bands) {
-      if (band.count < usableCount * 0.08) continue;
-      const [bu, bv] = peak(summedArea(band.hist));
+    for (let k = 0; k < 3; k++) {
+      if (scan.bandCount[k]! < usableCount * 0.08) continue;
+      const [bu, bv] = peak(summedArea(scan.bandHist.subarray(k * uvCells, (k + 1) * uvCells)));
       projections.push((bu * cu + bv * cv) / mag2);
     }
     projections.sort((x, y) => x - y);
@@ -253,7 +289,7 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
     agreement = Math.min(bandAgreement, edgeAgreement(edge, [cu, cv]));
   }
   const neutral: [number, number, number] =
-    chosen === 0 ? [128, 128, 128] : [sums[0]! / chosen, sums[1]! / chosen, sums[2]! / chosen];
+    chosen === 0 ? [128, 128, 128] : [s0 / chosen, s1 / chosen, s2 / chosen];
   const lab = rgbToLab(Math.round(neutral[0]), Math.round(neutral[1]), Math.round(neutral[2]));
   return {
     a: round(lab[1], 2),
@@ -264,7 +300,7 @@ function estimateCast(px: Uint8Array, w: number, h: number): Analysis['cast'] {
       3,
     ),
     neutralRgb: [round(neutral[0], 2), round(neutral[1], 2), round(neutral[2], 2)],
-    bright: brightCue(px, n),
+    bright: brightCue(px, scan),
     edge: [round(edge[0], 4), round(edge[1], 4)],
   };
 }
@@ -279,17 +315,8 @@ const brightShare = 0.02;
  * the illuminant when the brightest things are white or specular; the support says whether
  * they are one colour.
  */
-function brightCue(px: Uint8Array, n: number): Analysis['cast']['bright'] {
-  const hist = new Float64Array(256);
-  let usable = 0;
-  for (let i = 0; i < n; i++) {
-    const r = px[i * 3]!;
-    const g = px[i * 3 + 1]!;
-    const b = px[i * 3 + 2]!;
-    if (Math.min(r, g, b) < 16 || Math.max(r, g, b) > 249) continue;
-    hist[Math.round(luma(r, g, b))]!++;
-    usable++;
-  }
+function brightCue(px: Uint8Array, scan: Scan): Analysis['cast']['bright'] {
+  const { brightPixels, brightLuma, brightHist: hist, brightCount: usable } = scan;
   const none = { rgb: [128, 128, 128] as const, uv: [0, 0] as const, support: 0 };
   if (usable === 0) return none;
   let threshold = 255;
@@ -297,57 +324,46 @@ function brightCue(px: Uint8Array, n: number): Analysis['cast']['bright'] {
     acc += hist[threshold]!;
     if (acc >= usable * brightShare) break;
   }
-  const sums = [0, 0, 0];
-  const picked: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = px[i * 3]!;
-    const g = px[i * 3 + 1]!;
-    const b = px[i * 3 + 2]!;
-    if (Math.min(r, g, b) < 16 || Math.max(r, g, b) > 249) continue;
-    if (Math.round(luma(r, g, b)) < threshold) continue;
-    sums[0]! += srgbToLinear[r]!;
-    sums[1]! += srgbToLinear[g]!;
-    sums[2]! += srgbToLinear[b]!;
-    picked.push(i);
+  let sr = 0;
+  let sg = 0;
+  let sb = 0;
+  const picked = new Int32Array(usable);
+  let count = 0;
+  for (let k = 0; k < usable; k++) {
+    if (brightLuma[k]! < threshold) continue;
+    const p = brightPixels[k]! * 3;
+    sr += srgbToLinear[px[p]!]!;
+    sg += srgbToLinear[px[p + 1]!]!;
+    sb += srgbToLinear[px[p + 2]!]!;
+    picked[count++] = p;
   }
-  const [R, G, B] = sums.map((v) => v / picked.length) as [number, number, number];
+  const R = sr / count;
+  const G = sg / count;
+  const B = sb / count;
   const u = Math.log(R / G);
   const v = Math.log(B / G);
   let near = 0;
-  for (const i of picked) {
-    const du = logLinear[px[i * 3]!]! - logLinear[px[i * 3 + 1]!]! - u;
-    const dv = logLinear[px[i * 3 + 2]!]! - logLinear[px[i * 3 + 1]!]! - v;
+  for (let k = 0; k < count; k++) {
+    const p = picked[k]!;
+    const g = px[p + 1]!;
+    const du = logRatio[px[p]! * 256 + g]! - u;
+    const dv = logRatio[px[p + 2]! * 256 + g]! - v;
     if (du * du + dv * dv <= 0.1 * 0.1) near++;
   }
   return {
     rgb: [round(linearToSrgb(R), 2), round(linearToSrgb(G), 2), round(linearToSrgb(B), 2)],
     uv: [round(u, 4), round(v, 4)],
-    support: round(near / picked.length, 3),
+    support: round(near / count, 3),
   };
 }
 
 /**
  * The grey-edge illuminant (edges average to grey; smooth areas such as a sky add little): the
- * mean absolute derivative per channel in linear light, as [ln R/G, ln B/G] ([0, 0] when a
- * channel has no edges).
+ * mean absolute derivative per channel in linear light (summed by the scan), as
+ * [ln R/G, ln B/G] ([0, 0] when a channel has no edges).
  */
-function greyEdge(px: Uint8Array, w: number, h: number): [number, number] {
-  const lin = srgbToLinear;
-  let er = 0;
-  let eg = 0;
-  let eb = 0;
-  const row = w * 3;
-  for (let y = 0; y < h - 1; y++) {
-    for (let i = y * row, end = y * row + (w - 1) * 3; i < end; i += 3) {
-      const r = lin[px[i]!]!;
-      const g = lin[px[i + 1]!]!;
-      const b = lin[px[i + 2]!]!;
-      er += Math.abs(lin[px[i + 3]!]! - r) + Math.abs(lin[px[i + row]!]! - r);
-      eg += Math.abs(lin[px[i + 4]!]! - g) + Math.abs(lin[px[i + row + 1]!]! - g);
-      eb += Math.abs(lin[px[i + 5]!]! - b) + Math.abs(lin[px[i + row + 2]!]! - b);
-    }
-  }
-  const v: [number, number] = [Math.log(er / eg), Math.log(eb / eg)];
+function greyEdge(scan: Scan): [number, number] {
+  const v: [number, number] = [Math.log(scan.er / scan.eg), Math.log(scan.eb / scan.eg)];
   return Number.isFinite(v[0]) && Number.isFinite(v[1]) ? v : [0, 0];
 }
 
@@ -380,8 +396,11 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
   const bh = Math.floor(h / noiseBlock);
   const blockSum = new Float64Array(bw * bh);
   const blockCount = new Float64Array(bw * bh);
+  // Columns past the last whole block belong to none.
+  const xEnd = Math.min(w - 1, bw * noiseBlock);
   for (let y = 1; y < h - 1; y++) {
     const by = Math.floor(y / noiseBlock);
+    const inBlocks = by < bh;
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
       const c = grey[i]!;
@@ -395,10 +414,10 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
       const diag = grey[i - w - 1]! + grey[i - w + 1]! + grey[i + w - 1]! + grey[i + w + 1]!;
       const response = Math.abs(diag - 2 * (l + r + u + d) + 4 * c);
       immerkaer += response;
-      const bx = Math.floor(x / noiseBlock);
-      if (bx < bw && by < bh) {
-        blockSum[by * bw + bx]! += response;
-        blockCount[by * bw + bx]!++;
+      if (inBlocks && x < xEnd) {
+        const k = by * bw + (x >> 4);
+        blockSum[k]! += response;
+        blockCount[k]!++;
       }
     }
   }
@@ -406,9 +425,9 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
   const sigma = (sum: number, count: number): number => (Math.sqrt(Math.PI / 2) * sum) / (6 * count);
   let noise = sigma(immerkaer, inner);
   if (bw * bh >= 12) {
-    const blocks = Array.from(blockSum, (sum, k) => sigma(sum, Math.max(1, blockCount[k]!))).sort(
-      (p, q) => p - q,
-    );
+    const blocks = new Float64Array(bw * bh);
+    for (let k = 0; k < blocks.length; k++) blocks[k] = sigma(blockSum[k]!, Math.max(1, blockCount[k]!));
+    blocks.sort();
     noise = blocks[Math.floor((blocks.length - 1) * noiseQuantile)]!;
   }
   return {
@@ -420,7 +439,12 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
 /** A clipped pixel whose darkest channel is below this is a saturated colour that lost a channel. */
 const colourClipMin = 220;
 
-/** Pure: computes the analysis from interleaved 8-bit RGB pixels of the analysis copy. */
+/**
+ * Pure: computes the analysis from interleaved 8-bit RGB pixels of the analysis copy. One pass
+ * over the pixels gathers every histogram, the grey copy, the chroma, the grey-edge sums and
+ * what the cast cues read back (tables instead of logarithms and powers per pixel); the sums
+ * run in the same order as separate passes did, so the results are the same to the last bit.
+ */
 export function analyzePixels(
   px: Uint8Array,
   w: number,
@@ -440,29 +464,96 @@ export function analyzePixels(
   const grey = new Float32Array(n);
   let chroma = 0;
   const colourClipped = new Float64Array(8 * 3 * 256);
-  for (let i = 0; i < n; i++) {
-    const r = px[i * 3]!;
-    const g = px[i * 3 + 1]!;
-    const b = px[i * 3 + 2]!;
-    const lo = Math.min(r, g, b);
-    if (lo < colourClipMin && (r === 255 || g === 255 || b === 255)) {
-      const mask = (r === 255 ? 1 : 0) | (g === 255 ? 2 : 0) | (b === 255 ? 4 : 0);
-      const darkest = lo === r ? 0 : lo === g ? 1 : 2;
-      colourClipped[(mask * 3 + darkest) * 256 + lo]!++;
-    }
-    hr[r]!++;
-    hg[g]!++;
-    hb[b]!++;
-    hmin[Math.min(r, g, b)]!++;
-    hmax[Math.max(r, g, b)]!++;
-    const y = luma(r, g, b);
-    grey[i] = y;
-    hl[Math.min(255, Math.round(y))]!++;
-    if ((i & 3) === 0) {
-      const lab = rgbToLab(r, g, b);
-      chroma += Math.sqrt(lab[1] * lab[1] + lab[2] * lab[2]);
+  const scan: Scan = {
+    castPixels: new Int32Array(n),
+    us: new Float32Array(n),
+    vs: new Float32Array(n),
+    brightPixels: new Int32Array(n),
+    brightLuma: new Uint8Array(n),
+    hist: new Float64Array(uvCells),
+    bandHist: new Float64Array(3 * uvCells),
+    bandCount: new Float64Array(3),
+    usableCount: 0,
+    brightHist: new Float64Array(256),
+    brightCount: 0,
+    er: 0,
+    eg: 0,
+    eb: 0,
+  };
+  const { castPixels, us, vs, brightPixels, brightLuma, hist, bandHist, bandCount, brightHist } = scan;
+  const lin = srgbToLinear;
+  const row = w * 3;
+  let usableCount = 0;
+  let brightCount = 0;
+  let er = 0;
+  let eg = 0;
+  let eb = 0;
+  for (let y = 0, i = 0; y < h; y++) {
+    const edgeRow = y < h - 1;
+    for (let x = 0; x < w; x++, i++) {
+      const p = i * 3;
+      const r = px[p]!;
+      const g = px[p + 1]!;
+      const b = px[p + 2]!;
+      const lo = r < g ? (r < b ? r : b) : g < b ? g : b;
+      const hi = r > g ? (r > b ? r : b) : g > b ? g : b;
+      if (lo < colourClipMin && hi === 255) {
+        const mask = (r === 255 ? 1 : 0) | (g === 255 ? 2 : 0) | (b === 255 ? 4 : 0);
+        const darkest = lo === r ? 0 : lo === g ? 1 : 2;
+        colourClipped[(mask * 3 + darkest) * 256 + lo]!++;
+      }
+      hr[r]!++;
+      hg[g]!++;
+      hb[b]!++;
+      hmin[lo]!++;
+      hmax[hi]!++;
+      const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      grey[i] = l;
+      // Math.round(l), the same for all 2^24 colours (checked by a test) and 4x faster in V8.
+      const li = (l + 0.5) | 0;
+      hl[li < 255 ? li : 255]!++;
+      if ((i & 3) === 0) chroma += abChroma(r, g, b);
+      const R = lin[r]!;
+      const G = lin[g]!;
+      const B = lin[b]!;
+      if (lo >= 16 && hi <= 249) {
+        // The bright-surface cue's pixels (every channel in 16..249).
+        brightPixels[brightCount] = i;
+        brightLuma[brightCount] = li;
+        brightHist[li]!++;
+        brightCount++;
+        if (hi <= 247) {
+          // The neutral estimate's pixels (16..247), if on the histogram.
+          const ku = r * 256 + g;
+          const kv = b * 256 + g;
+          const bx = logRatioBin[ku]!;
+          const by = logRatioBin[kv]!;
+          if (bx >= 0 && by >= 0 && bx < uvSize && by < uvSize) {
+            castPixels[usableCount] = i;
+            us[usableCount] = logRatio32[ku]!;
+            vs[usableCount] = logRatio32[kv]!;
+            usableCount++;
+            const cell = by * uvSize + bx;
+            hist[cell]!++;
+            const Y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
+            const band = Y < 0.1 ? 0 : Y < 0.4 ? 1 : 2;
+            bandHist[band * uvCells + cell]!++;
+            bandCount[band]!++;
+          }
+        }
+      }
+      if (edgeRow && x < w - 1) {
+        er += Math.abs(lin[px[p + 3]!]! - R) + Math.abs(lin[px[p + row]!]! - R);
+        eg += Math.abs(lin[px[p + 4]!]! - G) + Math.abs(lin[px[p + row + 1]!]! - G);
+        eb += Math.abs(lin[px[p + 5]!]! - B) + Math.abs(lin[px[p + row + 2]!]! - B);
+      }
     }
   }
+  scan.usableCount = usableCount;
+  scan.brightCount = brightCount;
+  scan.er = er;
+  scan.eg = eg;
+  scan.eb = eb;
   const lum = stats(hl, n);
   const { sharpness, noise } = sharpnessAndNoise(grey, w, h);
   const analysis: Analysis = {
@@ -474,7 +565,7 @@ export function analyzePixels(
     meanLuminance: round(lum.mean / 255, 4),
     contrast: round((lum.p99 - lum.p1) / 255, 4),
     meanChroma: round(chroma / Math.ceil(n / 4), 2),
-    cast: estimateCast(px, w, h),
+    cast: estimateCast(px, scan),
     sharpness,
     noise,
     histograms: { r: downsample(hr), g: downsample(hg), b: downsample(hb), l: downsample(hl) },

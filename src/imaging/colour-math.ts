@@ -33,6 +33,22 @@ export function rgbToLab(r: number, g: number, b: number): [number, number, numb
   return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
 }
 
+/**
+ * CIE C*ab of an 8-bit sRGB pixel: the same arithmetic as `rgbToLab` (so the same value to the
+ * last bit) without building the array, for per-pixel loops.
+ */
+export function abChroma(r: number, g: number, b: number): number {
+  const R = srgbToLinear[r]!;
+  const G = srgbToLinear[g]!;
+  const B = srgbToLinear[b]!;
+  const fx = f((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
+  const fy = f(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
+  const fz = f((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
+  const a = 500 * (fx - fy);
+  const bb = 200 * (fy - fz);
+  return Math.sqrt(a * a + bb * bb);
+}
+
 /** Gamma-encoded luma (Rec. 709 weights) of an 8-bit pixel, 0..255. */
 export const luma = (r: number, g: number, b: number): number => 0.2126 * r + 0.7152 * g + 0.0722 * b;
 

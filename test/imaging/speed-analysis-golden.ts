@@ -1,6 +1,6 @@
 // Digests of what the analysis, the plan and the pipeline produce for real samples (and degraded
 // copies of them), so that speed work on the analysis, planning and previews can prove it changed
-// no result. `npx tsx test/imaging/speed-analysis-golden.ts --write` stores them in
+// no result. `npx tsx test/imaging/speed-analysis-golden.ts --write` (then prettier) stores them in
 // fixtures/speed-analysis-golden.json (done once, with the code before the speed work).
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -200,6 +200,6 @@ export async function computeGolden(): Promise<{
 
 if (process.argv.includes('--write')) {
   const golden = await computeGolden();
-  await writeFile(goldenFile, JSON.stringify(golden, null, 1) + "\n");
+  await writeFile(goldenFile, JSON.stringify(golden, null, 1) + '\n');
   console.log(`wrote ${goldenFile}`);
 }
