@@ -214,6 +214,11 @@ function peak(sat: Float64Array): [number, number] {
  * the bright cue's luma histogram; the grey-edge sums.
  */
 interface Scan {
+  /** 256-bin counts of R, G, B, the darkest and brightest channel and luma, one after the other. */
+  readonly counts: Uint32Array;
+  readonly grey: Float32Array;
+  readonly colourClipped: Float64Array;
+  chroma: number;
   /** Indices of the neutral estimate's pixels, and their u, v: the first `usableCount` entries. */
   readonly castPixels: Int32Array;
   readonly us: Float32Array;
@@ -436,74 +441,48 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
   };
 }
 
-/** A clipped pixel whose darkest channel is below this is a saturated colour that lost a channel. */
-const colourClipMin = 220;
+/** Where `scanPixels` counts the pixels that did not lose a colour to clipping (never read). */
+const clipScratch = new Float64Array(8 * 3 * 256);
+
+/** Rows per call of `scanPixels`: V8 optimises a function called often sooner than one long loop. */
+const scanRows = 8;
 
 /**
- * Pure: computes the analysis from interleaved 8-bit RGB pixels of the analysis copy. One pass
- * over the pixels gathers every histogram, the grey copy, the chroma, the grey-edge sums and
- * what the cast cues read back (tables instead of logarithms and powers per pixel); the sums
- * run in the same order as separate passes did, so the results are the same to the last bit.
+ * The single pass over rows y0..y1 (exclusive) of the pixels: every histogram, the grey copy,
+ * the chroma, the grey-edge sums and what the cast cues read back, added to `scan` in pixel
+ * order (so the sums are the same whatever the rows per call).
  */
-export function analyzePixels(
-  px: Uint8Array,
-  w: number,
-  h: number,
-  about: Pick<
-    Analysis,
-    'format' | 'width' | 'height' | 'space' | 'isCmyk' | 'isGray' | 'hasAlpha' | 'hasProfile' | 'orientation'
-  >,
-): { analysis: Analysis; detail: AnalysisDetail } {
-  const n = w * h;
-  // Counted as integers (cheaper to increment), returned as Float64Array.
-  const counts = new Uint32Array(6 * 256);
+function scanPixels(px: Uint8Array, w: number, h: number, y0: number, y1: number, scan: Scan): void {
+  const { castPixels, us, vs, brightPixels, brightLuma, hist, bandHist, bandCount, brightHist } = scan;
+  const { counts, grey, colourClipped } = scan;
+  const lin = srgbToLinear;
   const cr = 0;
   const cg = 256;
   const cb = 512;
   const cmin = 768;
   const cmax = 1024;
   const cl = 1280;
-  const grey = new Float32Array(n);
-  let chroma = 0;
-  const colourClipped = new Float64Array(8 * 3 * 256);
-  const scan: Scan = {
-    castPixels: new Int32Array(n),
-    us: new Float32Array(n),
-    vs: new Float32Array(n),
-    brightPixels: new Int32Array(n),
-    brightLuma: new Uint8Array(n),
-    hist: new Uint32Array(uvCells),
-    bandHist: new Uint32Array(3 * uvCells),
-    bandCount: new Float64Array(3),
-    usableCount: 0,
-    brightHist: new Float64Array(256),
-    brightCount: 0,
-    er: 0,
-    eg: 0,
-    eb: 0,
-  };
-  const { castPixels, us, vs, brightPixels, brightLuma, hist, bandHist, bandCount, brightHist } = scan;
-  const lin = srgbToLinear;
   const row = w * 3;
-  let usableCount = 0;
-  let brightCount = 0;
-  let er = 0;
-  let eg = 0;
-  let eb = 0;
-  for (let y = 0, i = 0; y < h; y++) {
+  let { usableCount, brightCount, er, eg, eb, chroma } = scan;
+  for (let y = y0, i = y0 * w; y < y1; y++) {
     const edgeRow = y < h - 1;
     for (let x = 0; x < w; x++, i++) {
       const p = i * 3;
       const r = px[p]!;
       const g = px[p + 1]!;
       const b = px[p + 2]!;
-      const lo = r < g ? (r < b ? r : b) : g < b ? g : b;
-      const hi = r > g ? (r > b ? r : b) : g > b ? g : b;
-      if (lo < colourClipMin && hi === 255) {
-        const mask = (r === 255 ? 1 : 0) | (g === 255 ? 2 : 0) | (b === 255 ? 4 : 0);
-        const darkest = lo === r ? 0 : lo === g ? 1 : 2;
-        colourClipped[(mask * 3 + darkest) * 256 + lo]!++;
-      }
+      const lo = Math.min(r, g, b);
+      const hi = Math.max(r, g, b);
+      // Every pixel is counted, the ones that did not lose a colour in a scratch table, and each
+      // comparison runs for every pixel: the optimised loop then never meets a rare path it has
+      // not run before (each costs V8 a deopt and a recompile while the analysis is cold).
+      const mask = (r === 255 ? 1 : 0) | (g === 255 ? 2 : 0) | (b === 255 ? 4 : 0);
+      const isR = lo === r;
+      const isG = lo === g;
+      const darkest = isR ? 0 : isG ? 1 : 2;
+      const lost = lo < colourClipMin;
+      const clippedAny = mask !== 0;
+      (lost && clippedAny ? colourClipped : clipScratch)[(mask * 3 + darkest) * 256 + lo]!++;
       counts[cr + r]!++;
       counts[cg + g]!++;
       counts[cb + b]!++;
@@ -538,7 +517,8 @@ export function analyzePixels(
             const cell = by * uvSize + bx;
             hist[cell]!++;
             const Y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
-            const band = Y < 0.1 ? 0 : Y < 0.4 ? 1 : 2;
+            // 0 below 0.1, 1 below 0.4, else 2 (both comparisons run for every pixel).
+            const band = (Y < 0.1 ? 0 : 1) + (Y < 0.4 ? 0 : 1);
             bandHist[band * uvCells + cell]!++;
             bandCount[band]!++;
           }
@@ -556,7 +536,52 @@ export function analyzePixels(
   scan.er = er;
   scan.eg = eg;
   scan.eb = eb;
-  const [hr, hg, hb, hmin, hmax, hl] = [cr, cg, cb, cmin, cmax, cl].map((k) =>
+  scan.chroma = chroma;
+}
+
+/** A clipped pixel whose darkest channel is below this is a saturated colour that lost a channel. */
+const colourClipMin = 220;
+
+/**
+ * Pure: computes the analysis from interleaved 8-bit RGB pixels of the analysis copy. One pass
+ * over the pixels gathers every histogram, the grey copy, the chroma, the grey-edge sums and
+ * what the cast cues read back (tables instead of logarithms and powers per pixel); the sums
+ * run in the same order as separate passes did, so the results are the same to the last bit.
+ */
+export function analyzePixels(
+  px: Uint8Array,
+  w: number,
+  h: number,
+  about: Pick<
+    Analysis,
+    'format' | 'width' | 'height' | 'space' | 'isCmyk' | 'isGray' | 'hasAlpha' | 'hasProfile' | 'orientation'
+  >,
+): { analysis: Analysis; detail: AnalysisDetail } {
+  const n = w * h;
+  const scan: Scan = {
+    // Counted as integers (cheaper to increment), returned as Float64Array.
+    counts: new Uint32Array(6 * 256),
+    grey: new Float32Array(n),
+    colourClipped: new Float64Array(8 * 3 * 256),
+    chroma: 0,
+    castPixels: new Int32Array(n),
+    us: new Float32Array(n),
+    vs: new Float32Array(n),
+    brightPixels: new Int32Array(n),
+    brightLuma: new Uint8Array(n),
+    hist: new Uint32Array(uvCells),
+    bandHist: new Uint32Array(3 * uvCells),
+    bandCount: new Float64Array(3),
+    usableCount: 0,
+    brightHist: new Float64Array(256),
+    brightCount: 0,
+    er: 0,
+    eg: 0,
+    eb: 0,
+  };
+  for (let y = 0; y < h; y += scanRows) scanPixels(px, w, h, y, Math.min(h, y + scanRows), scan);
+  const { counts, grey, colourClipped, chroma } = scan;
+  const [hr, hg, hb, hmin, hmax, hl] = [0, 256, 512, 768, 1024, 1280].map((k) =>
     Float64Array.from(counts.subarray(k, k + 256)),
   ) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const lum = stats(hl, n);
