@@ -400,7 +400,6 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
   const bw = Math.floor(w / noiseBlock);
   const bh = Math.floor(h / noiseBlock);
   const blockSum = new Float64Array(bw * bh);
-  const blockCount = new Float64Array(bw * bh);
   // Columns past the last whole block belong to none.
   const xEnd = Math.min(w - 1, bw * noiseBlock);
   for (let y = 1; y < h - 1; y++) {
@@ -420,9 +419,7 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
       const response = Math.abs(diag - 2 * (l + r + u + d) + 4 * c);
       immerkaer += response;
       if (inBlocks && x < xEnd) {
-        const k = by * bw + (x >> 4);
-        blockSum[k]! += response;
-        blockCount[k]!++;
+        blockSum[by * bw + (x >> 4)]! += response;
       }
     }
   }
@@ -430,8 +427,14 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
   const sigma = (sum: number, count: number): number => (Math.sqrt(Math.PI / 2) * sum) / (6 * count);
   let noise = sigma(immerkaer, inner);
   if (bw * bh >= 12) {
+    // Inner pixels (1..w-2, 1..h-2) per block, counted instead of incremented per pixel.
+    const inside = (b: number, size: number): number =>
+      Math.max(0, Math.min(size - 2, b * noiseBlock + noiseBlock - 1) - Math.max(1, b * noiseBlock) + 1);
     const blocks = new Float64Array(bw * bh);
-    for (let k = 0; k < blocks.length; k++) blocks[k] = sigma(blockSum[k]!, Math.max(1, blockCount[k]!));
+    for (let k = 0; k < blocks.length; k++) {
+      const count = inside(k % bw, w) * inside(Math.floor(k / bw), h);
+      blocks[k] = sigma(blockSum[k]!, Math.max(1, count));
+    }
     blocks.sort();
     noise = blocks[Math.floor((blocks.length - 1) * noiseQuantile)]!;
   }
