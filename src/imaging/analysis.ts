@@ -447,7 +447,10 @@ function sharpnessAndNoise(grey: Float32Array, w: number, h: number): { sharpnes
 /** Where `scanPixels` counts the pixels that did not lose a colour to clipping (never read). */
 const clipScratch = new Float64Array(8 * 3 * 256);
 
-/** Rows per call of `scanPixels`: V8 optimises a function called often sooner than one long loop. */
+/**
+ * Rows per call of `scanPixels` (a short loop per call gives V8 feedback from many calls; cold
+ * timings of 8 rows and of one call for all rows did not differ beyond the noise).
+ */
 const scanRows = 8;
 
 /**
