@@ -1,8 +1,8 @@
 // Prints the CPU time of the fixed costs of one job on the 0.5 MP bench input (the JS analysis,
 // the plan, the previews and the whole runPipeline), medians over many calls in one process:
-// `npx tsx test/imaging/speed-analysis-time.ts [rounds]`. Timings are printed, never asserted.
+// `npx tsx bench/imaging/analysis-time.ts [rounds]`. Timings are printed, never asserted.
 import { cpuUsage } from 'node:process';
-import { megapixelJpeg } from '../../bench/common/bench-images.js';
+import { megapixelJpeg } from '../common/bench-images.js';
 import { analyzeLoaded, analyzePixels } from '../../src/imaging/analysis.js';
 import { planCorrections } from '../../src/imaging/corrections.js';
 import { loadInput } from '../../src/imaging/image-input.js';

@@ -1,10 +1,10 @@
 // Prints CPU ms per call of the JS analysis and per runPipeline job on the 0.5 MP bench input
 // in a fresh process, call by call, as bench/imaging sees them (a cold start, then warm; jobs
 // wait after the second for the analysis threads, as the bench's warm-up job does):
-// `npx tsx test/imaging/speed-analysis-cold.ts`. Timings are printed, never asserted.
+// `npx tsx bench/imaging/analysis-cold.ts`. Timings are printed, never asserted.
 import { readFile } from 'node:fs/promises';
 import { cpuUsage } from 'node:process';
-import { megapixelJpeg } from '../../bench/common/bench-images.js';
+import { megapixelJpeg } from '../common/bench-images.js';
 import { analyzeLoaded, analyzePixels } from '../../src/imaging/analysis.js';
 import { analysisThreads } from '../../src/imaging/analysis-thread.js';
 import { loadInput } from '../../src/imaging/image-input.js';
