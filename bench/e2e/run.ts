@@ -2,7 +2,8 @@
 // images/s end to end beside the same pipeline called in a loop in this process (same run, same
 // concurrency); (2) single files trickling in: time from "stable" to "output published" minus
 // the pipeline's own time. Prints a Markdown table. BENCH_E2E_COUNT / BENCH_E2E_TRICKLE scale it;
-// BENCH_E2E_SLOTS sets the instance's slots (default: the loop's concurrency, the CPU count).
+// BENCH_E2E_SLOTS sets the instance's slots (default: the product's, CPUs + 1). The baseline is the
+// better of the loop at CPUs and at CPUs + 1 at a time, before and after the instance runs.
 import './uv-pool.js';
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -22,9 +23,9 @@ import { printTable } from '../common/table.js';
 const count = Number(process.env['BENCH_E2E_COUNT'] ?? 500);
 const trickle = Number(process.env['BENCH_E2E_TRICKLE'] ?? 20);
 const readyDelayMs = 200;
-const slots = availableParallelism();
-/** BENCH_E2E_SLOTS: the instance's slots (default: as many as the loop's concurrency). */
-const instanceSlots = Number(process.env['BENCH_E2E_SLOTS'] ?? slots);
+const cpus = availableParallelism();
+/** BENCH_E2E_SLOTS: the instance's slots (default: the product's own default, CPUs + 1). */
+const instanceSlots = process.env['BENCH_E2E_SLOTS'];
 
 function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,7 +42,7 @@ async function inputs(): Promise<string[]> {
 }
 
 /** The pipeline in a loop in this process, `slots` at a time: images/s. */
-async function inProcess(files: readonly string[], n: number): Promise<number> {
+async function inProcess(files: readonly string[], n: number, slots: number): Promise<number> {
   const settings = parsePipelineSettings({});
   let next = 0;
   const t0 = performance.now();
@@ -62,17 +63,23 @@ async function inProcess(files: readonly string[], n: number): Promise<number> {
 async function main(): Promise<void> {
   const files = await inputs();
   console.log(
-    `e2e bench: ${count} photos of 2 MP, ${trickle} trickled, ${slots} slots, file-ready delay ${readyDelayMs} ms`,
+    `e2e bench: ${count} photos of 2 MP, ${trickle} trickled, ${cpus} CPUs, instance slots ${instanceSlots ?? `default (${cpus + 1})`}, file-ready delay ${readyDelayMs} ms`,
   );
   // The loop runs before and after the instance; their mean is the baseline (the machine may be shared).
-  const baselineBefore = await inProcess(files, Math.min(count, 100));
+  // Each is the better of CPUs and CPUs + 1 at a time (the instance's default runs CPUs + 1).
+  const bestLoop = async (): Promise<number> =>
+    Math.max(
+      await inProcess(files, Math.min(count, 100), cpus),
+      await inProcess(files, Math.min(count, 100), cpus + 1),
+    );
+  const baselineBefore = await bestLoop();
 
   const drive = await makeDrive(['bench@127.0.0.1:17950:17951'], {
     heartbeatMs: '500',
     failureTimeoutMs: '3000',
     logPollMs: '200',
     hotfolderRescanMs: '1000',
-    slots: String(instanceSlots),
+    ...(instanceSlots !== undefined ? { slots: instanceSlots } : {}),
   });
   await putChannel(drive.shared, 'bench', {
     type: 'process',
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
     }
     inst.signal('SIGTERM');
     await inst.exited;
-    const baselineAfter = await inProcess(files, Math.min(count, 100));
+    const baselineAfter = await bestLoop();
     const baseline = (baselineBefore + baselineAfter) / 2;
     const { records } = await outcomes(drive.shared);
     const pipelineMs = new Map<string, number>();
@@ -164,11 +171,11 @@ async function main(): Promise<void> {
     }
 
     printTable(
-      `darkroom e2e (${slots} slots, 2 MP JPEG in, same run)`,
+      `darkroom e2e (${cpus} CPUs, 2 MP JPEG in, same run)`,
       ['measure', 'value', 'goal'],
       [
         [
-          'pipeline in a loop in one process, before / after (images/s)',
+          'pipeline in a loop in one process, best of CPUs / CPUs + 1 at a time, before / after (images/s)',
           `${baselineBefore.toFixed(2)} / ${baselineAfter.toFixed(2)}`,
           '',
         ],

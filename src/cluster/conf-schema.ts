@@ -105,7 +105,8 @@ export const confKeys = {
     kind: 'int',
     schema: z.number().int().min(1, 'must be at least 1').max(256, 'must be at most 256'),
     optional: true,
-    description: 'Jobs each instance processes at once. Default: the number of CPUs of that server.',
+    description:
+      'Jobs each instance processes at once. Default: the number of CPUs of that server plus one (so the file work of one job overlaps the image work of another).',
     example: '4',
   },
   pollHotfolders: {

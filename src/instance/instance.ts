@@ -101,7 +101,9 @@ export class Instance {
 
   async start(): Promise<void> {
     const { conf, self } = this.#o;
-    const slots = conf.slots ?? availableParallelism();
+    // One slot more than CPUs: a job's file work (publish with fsync, log appends) overlaps
+    // another job's image work instead of leaving a core idle (docs/configuration.md).
+    const slots = conf.slots ?? availableParallelism() + 1;
     const log = await EventLog.open<ProjectionState>({
       sharedDir: conf.sharedDir,
       writer: { by: self.name, inc: 0 },
