@@ -4,8 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeImage } from '../../src/imaging/analysis.js';
 import { runPipeline } from '../../src/imaging/pipeline.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
-import { sharp } from '../../src/imaging/sharp-door.js';
-import { degrade, deltaE, samplePng } from './image-fixtures.js';
+import { degrade, deltaE, everyStepOff, samplePng, withGrain } from './image-fixtures.js';
 
 const defaults = parsePipelineSettings({});
 const png = { outputFormat: 'png' as const };
@@ -163,25 +162,7 @@ describe('sharpening and noise reduction', () => {
   });
 
   /** The photo with Gaussian noise of this sigma overlaid (grain-like, strongest in mid-tones). */
-  async function noisy(name: string, sigma: number): Promise<Buffer> {
-    const o = orig(name);
-    const { width, height } = await sharp(o).metadata();
-    const noise = await sharp({
-      create: {
-        width,
-        height,
-        channels: 3,
-        background: '#808080',
-        noise: { type: 'gaussian', mean: 128, sigma },
-      },
-    })
-      .png()
-      .toBuffer();
-    return sharp(o)
-      .composite([{ input: noise, blend: 'overlay' }])
-      .png()
-      .toBuffer();
-  }
+  const noisy = (name: string, sigma: number): Promise<Buffer> => withGrain(orig(name), sigma, 'png');
 
   it('a strongly noisy photo gets a median filter and less noise', async () => {
     const r = await runPipeline(await noisy('u76c0g_bliznaca_srgb8.png', 40), defaults, png);
@@ -253,17 +234,7 @@ describe('do no harm', () => {
   });
 
   it('every step disabled leaves the pixels as they were', async () => {
-    const off = { enabled: false };
-    const s = parsePipelineSettings({
-      enhancement: {
-        cast: off,
-        exposure: off,
-        contrast: off,
-        saturation: off,
-        sharpen: off,
-        noiseReduction: off,
-      },
-    });
+    const s = parsePipelineSettings({ enhancement: everyStepOff });
     const o = orig('coffee.png');
     const r = await runPipeline(o, s, png);
     expect(await deltaE(o, r.data)).toBeLessThan(0.05);

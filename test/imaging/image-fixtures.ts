@@ -36,3 +36,34 @@ export async function rawRgb(image: Buffer): Promise<Buffer> {
 export async function deltaE(a: Buffer, b: Buffer): Promise<number> {
   return meanDeltaE(await rawRgb(a), await rawRgb(b));
 }
+
+/**
+ * `image` with Gaussian noise of this sigma overlaid (grain-like, strongest in mid-tones), encoded
+ * as PNG (lossless) or JPEG quality 92.
+ */
+export async function withGrain(image: Buffer, sigma: number, format: 'png' | 'jpeg'): Promise<Buffer> {
+  const { width, height } = await sharp(image).metadata();
+  const noise = await sharp({
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma },
+    },
+  })
+    .png()
+    .toBuffer();
+  const grained = sharp(image).composite([{ input: noise, blend: 'overlay' }]);
+  return format === 'png' ? grained.png().toBuffer() : grained.jpeg({ quality: 92 }).toBuffer();
+}
+
+/** Pipeline settings input with every enhancement step off (merge into parsePipelineSettings). */
+export const everyStepOff = {
+  cast: { enabled: false },
+  exposure: { enabled: false },
+  contrast: { enabled: false },
+  saturation: { enabled: false },
+  sharpen: { enabled: false },
+  noiseReduction: { enabled: false },
+} as const;

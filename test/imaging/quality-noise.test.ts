@@ -4,33 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/imaging/pipeline.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
 import { sharp } from '../../src/imaging/sharp-door.js';
-import { sample } from './image-fixtures.js';
+import { sample, withGrain } from './image-fixtures.js';
 
 const to2000 = parsePipelineSettings({ geometry: { width: 2000 } });
 
 /** A sample upscaled to `width` px as a JPEG (a camera-sized file with the sample's texture). */
 function large(name: string, width: number): Promise<Buffer> {
   return sharp(sample(name)).removeAlpha().resize(width).jpeg({ quality: 92 }).toBuffer();
-}
-
-/** Gaussian grain of this sigma overlaid on an image (strongest in mid-tones). */
-async function grainy(image: Buffer, sigma: number): Promise<Buffer> {
-  const { width, height } = await sharp(image).metadata();
-  const noise = await sharp({
-    create: {
-      width,
-      height,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma },
-    },
-  })
-    .png()
-    .toBuffer();
-  return sharp(image)
-    .composite([{ input: noise, blend: 'overlay' }])
-    .jpeg({ quality: 92 })
-    .toBuffer();
 }
 
 describe('noise estimate on large photos', () => {
@@ -44,7 +24,7 @@ describe('noise estimate on large photos', () => {
   );
 
   it('grain on a 3000 px photo kept at its size is still reduced', async () => {
-    const input = await grainy(await large('u76c0g_bliznaca_srgb8.png', 3000), 24);
+    const input = await withGrain(await large('u76c0g_bliznaca_srgb8.png', 3000), 24, 'jpeg');
     const r = await runPipeline(input, parsePipelineSettings({}), { outputFormat: 'jpeg' });
     expect(r.width).toBe(3000);
     expect(r.corrections.noiseReduction.applied).toBe(true);

@@ -12,19 +12,11 @@ import { loadInput } from '../../src/imaging/image-input.js';
 import { decodeResized, resizedTempFolder } from '../../src/imaging/resized-input.js';
 import { sharp } from '../../src/imaging/sharp-door.js';
 import { srgbProfileSegment, withSrgbProfile } from '../../src/imaging/srgb-segment.js';
-import { deltaE, sample } from './image-fixtures.js';
+import { deltaE, everyStepOff, sample } from './image-fixtures.js';
 
-const off = { enabled: false };
 /** Every enhancement step off: the plan cannot depend on the analysis copy. */
 const identity = parsePipelineSettings({
-  enhancement: {
-    cast: off,
-    exposure: off,
-    contrast: off,
-    saturation: off,
-    sharpen: off,
-    noiseReduction: off,
-  },
+  enhancement: everyStepOff,
   geometry: { width: 1100, height: 1100 },
   output: { format: 'jpeg', jpegQuality: 85 },
 });
