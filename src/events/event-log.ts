@@ -15,7 +15,7 @@ import { LogCursor, fileAfter, listSegments, type ReadEntry } from './log-cursor
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
 import { validateEvent } from './record-codec.js';
-import { replayFiles } from './replay-pipe.js';
+import { ReplayWorkerFault, replayFiles } from './replay-pipe.js';
 import { listSnapshots, pruneSnapshots, readSnapshotFile, writeSnapshotFile } from './snapshot-store.js';
 
 export interface EventLogOptions<S> {
@@ -39,6 +39,8 @@ export interface EventLogOptions<S> {
    * while this thread folds it (replay-pipe.ts). Default 2; Infinity = always in this thread.
    */
   replayWorkerMinSegments?: number;
+  /** Tests: another entry file for the replay worker. */
+  replayWorkerEntry?: URL;
 }
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -183,7 +185,17 @@ export class EventLog<S> {
     const ahead = (await listSegments(this.logDir)).filter((seg) => seg.last >= next).length;
     if (ahead === 0 || ahead < min) return;
     this.logger.info({ from: next, segments: ahead }, 'replay: the log is checked in a worker thread');
-    for await (const f of replayFiles(this.logDir, next, prev)) {
+    try {
+      await this.foldFromWorker(next, prev);
+    } catch (err) {
+      if (!(err instanceof ReplayWorkerFault)) throw err;
+      // The worker failed, not the log: what it sent is applied, the rest is read in this thread.
+      this.logger.warn({ err, seq: this.seq }, 'replay worker failed; reading the rest in this thread');
+    }
+  }
+
+  private async foldFromWorker(next: number, prev: string): Promise<void> {
+    for await (const f of replayFiles(this.logDir, next, prev, 4, this.o.replayWorkerEntry)) {
       // The worker checked these lines (chain, envelope, schema) exactly as decodeLine does.
       // Parsed and folded 1,000 lines at a time, so parsed records die young instead of being
       // promoted while a whole segment waits (measured: ~1 s less CPU per 1M records).

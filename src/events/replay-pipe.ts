@@ -24,13 +24,21 @@ export interface ReplayFile {
  * through a tiny bootstrap that registers tsx in the worker first (Node 20 does not apply an
  * `--import`ed loader to a worker's own entry file).
  */
-function startWorker(data: ReplayWorkerData): Worker {
+function startWorker(data: ReplayWorkerData, entry?: URL): Worker {
   const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(`./replay-worker${ts ? '.ts' : '.js'}`, import.meta.url);
+  const url = entry ?? new URL(`./replay-worker${ts ? '.ts' : '.js'}`, import.meta.url);
   if (!ts) return new Worker(url, { workerData: data });
   const api = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(boot, { eval: true, workerData: data });
+}
+
+/**
+ * The worker itself failed (could not start, crashed, exited early) — not the log. The caller
+ * goes on reading in its own thread from where the worker's files ended.
+ */
+export class ReplayWorkerFault extends Error {
+  override readonly name = 'ReplayWorkerFault';
 }
 
 function toError(m: Extract<ReplayMessage, { kind: 'error' }>): Error {
@@ -50,8 +58,10 @@ export async function* replayFiles(
   next: number,
   prev: string,
   window = 4,
+  /** Another worker entry (tests). */
+  entry?: URL,
 ): AsyncGenerator<ReplayFile, { next: number }> {
-  const worker = startWorker({ logDir, next, prev, window });
+  const worker = startWorker({ logDir, next, prev, window }, entry);
   const inbox: (ReplayMessage | { kind: 'exit'; code: number } | { kind: 'fault'; err: Error })[] = [];
   let notify: (() => void) | undefined;
   const push = (m: (typeof inbox)[number]): void => {
@@ -76,15 +86,9 @@ export async function* replayFiles(
         case 'error':
           throw toError(m);
         case 'fault':
-          throw new DarkroomError('E_LOG_UNREACHABLE', {
-            dir: logDir,
-            reason: `replay worker: ${m.err.message}`,
-          });
+          throw new ReplayWorkerFault(`replay worker failed: ${m.err.message}`);
         case 'exit':
-          throw new DarkroomError('E_LOG_UNREACHABLE', {
-            dir: logDir,
-            reason: `replay worker exited (code ${m.code}) before the end of the log`,
-          });
+          throw new ReplayWorkerFault(`replay worker exited (code ${m.code}) before the end of the log`);
       }
     }
   } finally {

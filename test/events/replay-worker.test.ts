@@ -101,4 +101,19 @@ describe('replay in a worker thread', () => {
     expect((two as Error).message).toBe((one as Error).message);
     expect((two as Error).message).toMatch(/segments\/s0+\d+-0+\d+\.jsonl.*line \d+.*seq \d+/);
   });
+
+  it('a worker that cannot start is logged and the replay goes on in this thread', async () => {
+    await packedLog();
+    const one = await openWatching(false);
+    const said: string[] = [];
+    const log = await drive.open('r', {
+      replayWorkerMinSegments: 0,
+      replayWorkerEntry: new URL('./no-such-replay-worker.ts', import.meta.url),
+      logger: pino({ level: 'info' }, { write: (line: string) => said.push(line) }),
+    });
+    expect(log.seq).toBe(90);
+    expect(testProjector.toSnapshot(log.state)).toEqual(one.state);
+    expect(said.some((l) => l.includes('replay worker failed; reading the rest in this thread'))).toBe(true);
+    await log.stop();
+  });
 });
