@@ -3,7 +3,7 @@
 // photos alone.
 import { describe, expect, it } from 'vitest';
 import { analyzeLoaded } from '../../src/imaging/analysis.js';
-import { planCast, whitePatchGains } from '../../src/imaging/corrections.js';
+import { planCast, whitePatchGains } from '../../src/imaging/cast-correction.js';
 import { loadInput } from '../../src/imaging/image-input.js';
 import { runPipeline } from '../../src/imaging/pipeline.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
