@@ -1,4 +1,4 @@
-// Bench inputs made from the real photos in ../shared/samples: normalised sRGB originals for
+// Bench inputs made from the real photos in samples/ (CC0 copies carried by the repository): normalised sRGB originals for
 // the quality bench, and 0.5/12/24-megapixel JPEGs for the speed bench, cached in the
 // git-ignored .bench-cache/ (made once, reused while the cache file exists).
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import sharp from 'sharp';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const cacheDir = join(repoRoot, '.bench-cache');
-export const samplesDir = process.env.DARKROOM_SAMPLES ?? join(repoRoot, '..', 'shared', 'samples');
+export const samplesDir = process.env.DARKROOM_SAMPLES ?? join(repoRoot, 'samples');
 
 export async function cachePath(...parts: string[]): Promise<string> {
   const p = join(cacheDir, ...parts);

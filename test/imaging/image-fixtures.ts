@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { meanDeltaE } from '../../src/imaging/colour-math.js';
 import { sharp, type Sharp } from '../../src/imaging/sharp-door.js';
 
-export const samplesDir = fileURLToPath(new URL('../../../shared/samples/', import.meta.url));
+export const samplesDir = fileURLToPath(new URL('../../samples/', import.meta.url));
 export const sample = (name: string): string => join(samplesDir, name);
 
 export function tempDir(): Promise<string> {
