@@ -1,4 +1,6 @@
-// Test projects: unit (pure and single-process), process (real OS processes sharing a temp drive).
+// Test projects: unit (pure and single-process, test/sim included), process (real OS processes
+// sharing a temp drive, test/process/cluster for multi-instance clusters), browser (real Chromium),
+// faults (the fault harness and the short soak).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/process/**', 'node_modules/**'],
+          exclude: ['test/process/**', 'test/browser/**', 'test/faults/**', 'node_modules/**'],
           testTimeout: 30_000,
         },
       },
@@ -18,6 +20,24 @@ export default defineConfig({
           include: ['test/process/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 90_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 90_000,
           fileParallelism: false,
         },
       },
