@@ -1,14 +1,45 @@
-// `darkroom start --conf FILE [--id ID]`: runs one instance in the foreground until SIGTERM or
-// SIGINT (drain), a second signal forces the drain to end at once.
+// `darkroom start --conf FILE [--id ID] [--shared DIR]`: runs one instance in the foreground until
+// SIGTERM or SIGINT (drain), a second signal forces the drain to end at once. `--shared` is where
+// this server mounts the shared drive (each server may mount it at its own path).
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConf, resolveSelf } from '../cluster/conf.js';
+import { loadConf, resolveSelf, type ClusterConf } from '../cluster/conf.js';
+import { DarkroomError } from '../errors/darkroom-error.js';
 import { createLogger } from '../logger.js';
 import { action, type CliContext } from './cli-context.js';
 
 interface StartOptions {
   conf: string;
   id?: string;
+  shared?: string;
   logLevel?: string;
+}
+
+/**
+ * The conf with this server's own path of the shared drive. The conf hash stays the file's: the
+ * same conf on every server, whatever each one's mount path.
+ */
+export function withSharedDir(conf: ClusterConf, shared: string | undefined): ClusterConf {
+  if (shared === undefined) return conf;
+  return Object.freeze({ ...conf, sharedDir: resolve(shared) });
+}
+
+/** `--shared DIR` must name an existing folder: a typo must not start a second, empty cluster. */
+async function checkSharedDir(dir: string): Promise<void> {
+  const st = await stat(dir).catch((err: unknown) => {
+    throw new DarkroomError(
+      'E_FOLDER_UNREACHABLE',
+      {
+        dir,
+        reason: `${(err as { code?: string }).code ?? String(err)} (the --shared folder of this server)`,
+      },
+      { cause: err },
+    );
+  });
+  if (!st.isDirectory()) {
+    throw new DarkroomError('E_FOLDER_UNREACHABLE', { dir, reason: 'it is a file, not a folder (--shared)' });
+  }
 }
 
 /** Registers SIGTERM/SIGINT handlers; returns their undo. */
@@ -26,10 +57,15 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .description('run this server’s darkroom instance in the foreground (SIGTERM or Ctrl-C drains and stops)')
     .requiredOption('--conf <file>', 'the cluster conf file (ClaroServers.conf)')
     .option('--id <id>', 'the server entry to run as (default: the entry matching this host)')
+    .option(
+      '--shared <dir>',
+      'where this server mounts the shared drive (overrides the conf’s shared for this instance)',
+    )
     .option('--log-level <level>', 'pino log level (default: $DARKROOM_LOG_LEVEL or info)')
     .action(
       action(ctx, async (opts: StartOptions) => {
-        const conf = await loadConf(opts.conf);
+        const conf = withSharedDir(await loadConf(opts.conf), opts.shared);
+        if (opts.shared !== undefined) await checkSharedDir(conf.sharedDir);
         const self = resolveSelf(conf, opts.id);
         // Loaded here, not at the top: the rest of the CLI does not pay for the imaging stack.
         const { Instance } = await import('../instance/instance.js');

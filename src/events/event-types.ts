@@ -14,7 +14,12 @@ const jobId = id.describe('job id (time-ordered, unique across the cluster)');
 const attempt = z.number().int().positive().describe('the attempt number, 1 for the first assignment');
 const channel = id.describe('channel name');
 const revision = z.number().int().nonnegative().describe('channel revision: 1 after creation, +1 per change');
-const path = z.string().min(1).describe('a path on the shared drive or a channel folder');
+// Paths in events are drive paths (src/drive-path.ts): relative to the shared drive's root,
+// `/`-separated; absolute only for a channel folder the channel settings place outside the drive.
+const path = z
+  .string()
+  .min(1)
+  .describe('a drive path: relative to the shared drive (absolute only outside it)');
 const json = z.record(z.string(), z.unknown());
 
 /** Job states of the job state machine (DESIGN.md, Projections). */
@@ -95,7 +100,9 @@ export const eventSchemas = {
     .object({
       jobId,
       channel,
-      source: z.string().describe('where the input came from (hotfolder path or "upload:NAME")'),
+      source: z
+        .string()
+        .describe('where the input came from: its drive path in the hotfolder, or "upload:NAME"'),
       relPath: z.string().describe('path relative to the input folder (subfolders kept in the output)'),
       workDir: path.describe('work/<jobId>/, relative to the shared drive'),
       file: z.string().describe('the input file name inside workDir'),
@@ -111,8 +118,8 @@ export const eventSchemas = {
       jobId,
       attempt,
       outcome: z.enum(['processed', 'routed', 'skipped']).describe('what happened to the input'),
-      outputs: z.array(z.string()).describe('published output paths'),
-      original: z.string().optional().describe('where the original went (absent if deleted or left)'),
+      outputs: z.array(z.string()).describe('drive paths of the published outputs'),
+      original: z.string().optional().describe('drive path where the original went (absent if deleted)'),
       timingsMs: z.record(z.string(), z.number()).describe('duration of each step'),
       analysis: json.optional().describe('the image analysis, for the Inspector'),
       corrections: json.optional().describe('the corrections applied'),
@@ -125,7 +132,7 @@ export const eventSchemas = {
       attempt,
       code: z.string().describe('the error code (docs/errors.md)'),
       message: z.string(),
-      badPath: z.string().optional().describe('where the original was moved'),
+      badPath: z.string().optional().describe('drive path where the original was moved'),
     })
     .strict(),
   JobReviewRequested: z.object({ jobId, attempt, verdict: json, preview: z.string().optional() }).strict(),
@@ -147,7 +154,7 @@ export const eventSchemas = {
   FilesPurged: z
     .object({
       channel,
-      folder: z.string(),
+      folder: z.string().describe('drive path of the purged folder'),
       files: z.array(z.string()),
       bytes: z.number().int().nonnegative(),
     })

@@ -24,6 +24,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { fromDrivePath, toDrivePath } from '../drive-path.js';
 
 /** The manifest's name: a dotfile, so no input (hotfolders ignore dotfiles) can ever be named so. */
 export const manifestName = '.darkroom-job.json';
@@ -34,7 +35,12 @@ export const workManifestSchema = z
     jobId: z.string().min(1),
     channel: z.string().min(1).describe('the channel whose hotfolder the file came from'),
     relPath: z.string().min(1).describe('path relative to the input folder, `/`-separated'),
-    source: z.string().min(1).describe('absolute path of the input when it was taken'),
+    source: z
+      .string()
+      .min(1)
+      .describe(
+        'drive path of the input when it was taken (src/drive-path.ts; absolute when outside the drive)',
+      ),
     file: z.string().min(1).describe('the input file name inside the work folder'),
   })
   .strict();
@@ -82,7 +88,7 @@ export async function takeFile(
       jobId,
       channel: meta.channel,
       relPath: meta.relPath,
-      source: inputPath,
+      source: toDrivePath(sharedDir, inputPath),
       file,
     };
     await writeDurable(join(workDir, manifestName), `${JSON.stringify(manifest)}\n`);
@@ -209,7 +215,7 @@ export async function findOrphanedWork(
       out.push({ ...base, kind: 'taken', manifest, bytes: input.size });
       continue;
     }
-    const claim = claimPathOf(manifest.source, jobId);
+    const claim = claimPathOf(fromDrivePath(sharedDir, manifest.source), jobId);
     if (await statOrUndefined(claim)) out.push({ ...base, kind: 'claimed', manifest, claim });
     else out.push({ ...base, kind: 'abandoned', manifest });
   }

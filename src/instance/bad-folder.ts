@@ -2,13 +2,15 @@
 // (code, message, channel, time, instance), keeping its subfolder path.
 //
 // Files touched: the job's input in work/<jobId>/, `<bad>/<relDir>/<name>[-N]`, its
-// `.error.txt`, and the marker work/<jobId>/.darkroom-bad.json.
+// `.error.txt`, and the marker work/<jobId>/.darkroom-bad.json (naming the bad file by its drive
+// path, src/drive-path.ts).
 // Atomic operation: link(input, bad name) via moveExclusive — never replaces an earlier bad file;
 // the error file is created with `wx`.
 // Invariant relying on it: invariant 1 (one place per input) and 6 (a clear error report); a rerun
 // after a crash finds the marker and does not move or report twice.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
 
 export interface BadReport {
@@ -42,9 +44,11 @@ export function errorText(r: BadReport, file: string): string {
 
 /**
  * Moves `input` (in the job's work folder) to the bad folder under `relPath`'s subfolder and writes
- * its error file. Returns the bad path. A rerun returns the path recorded by the first run.
+ * its error file. Returns the bad path (absolute, on this mount). A rerun returns the path recorded
+ * by the first run, also when the first run was another instance with another mount.
  */
 export async function moveToBad(
+  sharedDir: string,
   workDir: string,
   input: string,
   badDir: string,
@@ -53,7 +57,7 @@ export async function moveToBad(
 ): Promise<string> {
   try {
     const m = JSON.parse(await readFile(join(workDir, MARKER), 'utf8')) as { path?: unknown };
-    if (typeof m.path === 'string') return m.path;
+    if (typeof m.path === 'string') return fromDrivePath(sharedDir, m.path);
   } catch {
     // no earlier run
   }
@@ -61,6 +65,6 @@ export async function moveToBad(
   const dest = join(badDir, rel === '.' ? '' : rel);
   const path = await moveExclusive(input, dest, basename(relPath));
   await writeExclusive(dest, `${basename(path)}.error.txt`, errorText(report, relPath));
-  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path })}\n`);
+  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path: toDrivePath(sharedDir, path) })}\n`);
   return path;
 }

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import type { ClusterConf } from '../cluster/conf.js';
 import { HotfolderWatcher, type ReadyFile } from '../hotfolders/hotfolder-watcher.js';
+import { drivePathsIn } from '../drive-path.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
 import { planOf, ticketFolderPlan, type ChannelPlan, type WatchedPlan } from './channel-plan.js';
@@ -120,13 +121,16 @@ export class ChannelWatchers {
     this.#stopping.add(p);
   }
 
-  /** Channel name -> why its input folder is unreachable (undefined: reachable). */
+  /** Channel name -> why its input folder is unreachable (undefined: reachable), by drive paths. */
   reachability(): Map<string, string | undefined> {
     const out = new Map<string, string | undefined>();
     for (const [name, w] of this.#watched) {
       const s = w.watcher.status();
       if (s.state === 'unreachable')
-        out.set(name, `input folder ${s.dir}: ${s.code ?? ''} ${s.reason ?? ''}`.trim());
+        out.set(
+          name,
+          drivePathsIn(this.#o.sharedDir, `input folder ${s.dir}: ${s.code ?? ''} ${s.reason ?? ''}`.trim()),
+        );
       else if (s.state === 'running') out.set(name, undefined);
     }
     return out;

@@ -22,13 +22,14 @@ import { asDarkroomError, DarkroomError } from '../errors/darkroom-error.js';
 import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { errorText } from './bad-folder.js';
 import { planOf, type ProcessPlan, type RoutingPlan, type WatchedPlan } from './channel-plan.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
 import { settingsFor, type TicketOverrides } from './process-job.js';
 import { isArchived } from '../projections/jobs.js';
+import { fromDrivePath, toDrivePath } from '../drive-path.js';
 
 export interface IngestOptions {
   readonly sharedDir: string;
@@ -45,6 +46,7 @@ export interface IngestOptions {
 export interface Submission {
   readonly channel: string;
   readonly relPath: string;
+  /** Where the input came from: its drive path (src/drive-path.ts) or `upload:NAME`. */
   readonly source: string;
   readonly ticket?: Readonly<Record<string, unknown>>;
 }
@@ -193,7 +195,7 @@ export class Ingest {
       await this.appendSubmitted(taken, {
         channel,
         relPath: file.relPath,
-        source: file.path,
+        source: toDrivePath(this.#o.sharedDir, file.path),
         ...(ticket !== undefined ? { ticket } : {}),
       });
       return jobId;
@@ -294,7 +296,11 @@ export class Ingest {
       }
       if (job === undefined || !(['completed', 'failed', 'cancelled'] as const).includes(job.state as never))
         continue;
-      if (job.original !== undefined && job.original.includes(`/work/${jobId}/`)) continue;
+      if (
+        job.original !== undefined &&
+        isInside(fromDrivePath(this.#o.sharedDir, job.original), workDirOf(this.#o.sharedDir, jobId))
+      )
+        continue;
       await discardWork(this.#o.sharedDir, jobId);
       this.#o.logger.info({ jobId, state: job.state }, 'leftover work folder of a finished job removed');
     }
@@ -325,4 +331,10 @@ export class Ingest {
   async idle(): Promise<void> {
     await Promise.allSettled([...this.#inFlight.values()]);
   }
+}
+
+/** True when `path` lies inside folder `dir` (both absolute). */
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

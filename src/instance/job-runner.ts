@@ -3,6 +3,7 @@
 // its error file plus JobFailed. Faults (drive, bug) are thrown: the worker releases the attempt.
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
+import { drivePathsIn, toDrivePath } from '../drive-path.js';
 import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { discardWork } from '../hotfolders/take-file.js';
 import type { Logger } from '../logger.js';
@@ -80,6 +81,7 @@ export async function failToBad(ctx: JobContext, badDir: string, err: unknown): 
   const { job } = ctx;
   await ctx.guard.check();
   const badPath = await moveToBad(
+    ctx.sharedDir,
     join(ctx.sharedDir, job.workDir),
     join(ctx.sharedDir, job.workDir, job.file),
     badDir,
@@ -98,7 +100,13 @@ export async function failToBad(ctx: JobContext, badDir: string, err: unknown): 
   return {
     outcome: {
       type: 'JobFailed',
-      data: { jobId: job.jobId, attempt: job.attempt, code: e.code, message: e.message, badPath },
+      data: {
+        jobId: job.jobId,
+        attempt: job.attempt,
+        code: e.code,
+        message: drivePathsIn(ctx.sharedDir, e.message),
+        badPath: toDrivePath(ctx.sharedDir, badPath),
+      },
     },
     after: ctx.discardWork,
   };

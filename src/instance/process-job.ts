@@ -7,6 +7,7 @@ import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { parseChannelSettings } from '../channels/channel-settings.js';
 import { mergePatch } from '../channels/settings-paths.js';
+import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { resultTicketPath, writeResultTicket, type JobResult } from '../hotfolders/result-ticket.js';
 import { runPipeline } from '../imaging/pipeline.js';
@@ -93,7 +94,7 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
   const settings = settingsFor(plan.name, ctx.channelSettings, ticket);
   const started = ctx.clock.now();
 
-  let outputPath = await readPublished(workDir);
+  let outputPath = await readPublished(workDir, ctx.sharedDir);
   let summary = await readJson<Summary>(join(workDir, SUMMARY));
   let outcome: 'processed' | 'skipped' = 'processed';
   if (outputPath === undefined || summary === undefined) {
@@ -142,6 +143,7 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       data: out.data,
       jobId: job.jobId,
       attempt: job.attempt,
+      sharedDir: ctx.sharedDir,
       workDir,
       onOutputExists: settings.onOutputExists,
       isOurs: async (p) => (await readStamp(p).catch(() => undefined))?.context?.['jobId'] === job.jobId,
@@ -162,8 +164,8 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
         jobId: job.jobId,
         attempt: job.attempt,
         outcome,
-        outputs: [outputPath],
-        ...(original.path !== undefined ? { original: original.path } : {}),
+        outputs: [toDrivePath(ctx.sharedDir, outputPath)],
+        ...(original.path !== undefined ? { original: toDrivePath(ctx.sharedDir, original.path) } : {}),
         timingsMs,
         ...(summary.analysis !== undefined ? { analysis: summary.analysis } : {}),
         ...(summary.corrections !== undefined ? { corrections: summary.corrections } : {}),
@@ -179,7 +181,10 @@ interface OriginalFate {
   readonly path?: string;
 }
 
-/** Moves the original to the originals folder, deletes it or leaves it in work/ (idempotent). */
+/**
+ * Moves the original to the originals folder, deletes it or leaves it in work/ (idempotent). The
+ * marker names the path by its drive path; the fate returned has it absolute, on this mount.
+ */
 async function handleOriginal(
   ctx: JobContext,
   plan: ProcessPlan,
@@ -188,7 +193,9 @@ async function handleOriginal(
   input: string,
 ): Promise<OriginalFate> {
   const done = await readJson<OriginalFate>(join(workDir, ORIGINAL));
-  if (done !== undefined) return done;
+  if (done !== undefined) {
+    return done.path === undefined ? done : { ...done, path: fromDrivePath(ctx.sharedDir, done.path) };
+  }
   let fate: OriginalFate;
   if (settings.originals === 'keep') {
     const rel = dirname(ctx.job.relPath);
@@ -206,7 +213,8 @@ async function handleOriginal(
   } else {
     fate = { action: 'left', path: input };
   }
-  await writeFile(join(workDir, ORIGINAL), `${JSON.stringify(fate)}\n`);
+  const recorded = fate.path === undefined ? fate : { ...fate, path: toDrivePath(ctx.sharedDir, fate.path) };
+  await writeFile(join(workDir, ORIGINAL), `${JSON.stringify(recorded)}\n`);
   return fate;
 }
 

@@ -2,7 +2,8 @@
 // exclusive operation, so a rerun can neither add a second output nor replace another job's.
 //
 // Files touched: <outDir>/.darkroom-<jobId>-<attempt>.tmp, <outDir>/<name>[-N].<ext>,
-// <workDir>/publish.intent and <workDir>/published.json (the job's own work folder).
+// <workDir>/publish.intent and <workDir>/published.json (the job's own work folder; it names the
+// output by its drive path, src/drive-path.ts, so an instance with another mount reads it right).
 // Atomic operation: link(temp, final) — EEXIST instead of replacing (counter and fail modes);
 // in overwrite mode rename(temp, final), which replaces by the channel's explicit choice.
 // Invariant relying on it: invariant 1 — one output per job. A rerun finds an earlier
@@ -22,6 +23,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { counterName } from './exclusive-move.js';
 
@@ -34,6 +36,8 @@ export interface PublishRequest {
   readonly data: Uint8Array;
   readonly jobId: string;
   readonly attempt: number;
+  /** This instance's path of the shared drive (the markers name the output by its drive path). */
+  readonly sharedDir: string;
   /** The job's work folder, where the publish markers live. */
   readonly workDir: string;
   readonly onOutputExists: OnOutputExists;
@@ -60,11 +64,11 @@ function tempPrefix(jobId: string): string {
   return `.darkroom-${jobId}-`;
 }
 
-/** The output an earlier attempt recorded as published, if any. */
-export async function readPublished(workDir: string): Promise<string | undefined> {
+/** The output an earlier attempt recorded as published (absolute, on this mount), if any. */
+export async function readPublished(workDir: string, sharedDir: string): Promise<string | undefined> {
   try {
     const v = JSON.parse(await readFile(join(workDir, DONE), 'utf8')) as { path?: unknown };
-    return typeof v.path === 'string' ? v.path : undefined;
+    return typeof v.path === 'string' ? fromDrivePath(sharedDir, v.path) : undefined;
   } catch {
     return undefined;
   }
@@ -139,14 +143,15 @@ async function writeTemp(path: string, data: Uint8Array): Promise<void> {
  * listing the output folder (a listing per publish would cost O(outputs) each time).
  */
 async function record(req: PublishRequest, path: string, temp?: string): Promise<void> {
-  await writeFile(join(req.workDir, DONE), `${JSON.stringify({ path, jobId: req.jobId })}\n`);
+  const drivePath = toDrivePath(req.sharedDir, path);
+  await writeFile(join(req.workDir, DONE), `${JSON.stringify({ path: drivePath, jobId: req.jobId })}\n`);
   if (temp !== undefined) await unlink(temp).catch(() => undefined);
   else await removeTemps(req.outputDir, req.jobId);
 }
 
 /** Publishes `data` as this job's one output. Touches the shared drive. */
 export async function publishOutput(req: PublishRequest): Promise<Published> {
-  const done = await readPublished(req.workDir);
+  const done = await readPublished(req.workDir, req.sharedDir);
   if (done !== undefined) return { path: done, reused: true };
   await mkdir(req.outputDir, { recursive: true });
   let rerun = false;

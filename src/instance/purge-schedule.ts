@@ -1,5 +1,6 @@
 // Purging channels on their schedule (coordinator only): list the folder, let decidePurge pick
 // the oldest files to delete, delete them, and record FilesPurged fenced by the coordinator term.
+import { toDrivePath } from '../drive-path.js';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
@@ -112,7 +113,10 @@ export class PurgeSchedule {
     }
     if (files.length === 0) return;
     await this.#o.append([
-      { type: 'FilesPurged', data: { channel: plan.name, folder: plan.folder, files, bytes } },
+      {
+        type: 'FilesPurged',
+        data: { channel: plan.name, folder: toDrivePath(this.#o.sharedDir, plan.folder), files, bytes },
+      },
     ]);
     this.#o.logger.info({ channel: plan.name, files: files.length, bytes }, 'purged');
   }

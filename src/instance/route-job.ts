@@ -5,6 +5,7 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { resolveChannelFolder } from '../channels/channel-settings.js';
+import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { decideRouting, type RoutingFacts, type RoutingSettings } from '../hotfolders/decide-routing.js';
 import { readImageFacts } from '../imaging/image-facts.js';
@@ -41,7 +42,7 @@ async function factsOf(path: string, relPath: string, bytes: number): Promise<Ro
 
 const MARKER = '.darkroom-routed.json';
 
-/** The outcome of a job whose input was moved, unchanged, to `path`. */
+/** The outcome of a job whose input was moved, unchanged, to `path` (absolute, on this mount). */
 export function routed(ctx: JobContext, path: string): JobResultPlan {
   return {
     outcome: {
@@ -50,7 +51,7 @@ export function routed(ctx: JobContext, path: string): JobResultPlan {
         jobId: ctx.job.jobId,
         attempt: ctx.job.attempt,
         outcome: 'routed',
-        outputs: [path],
+        outputs: [toDrivePath(ctx.sharedDir, path)],
         timingsMs: {},
       },
     },
@@ -63,7 +64,7 @@ export async function routeJob(ctx: JobContext, plan: RoutingPlan): Promise<JobR
   const workDir = join(ctx.sharedDir, job.workDir);
   const input = join(workDir, job.file);
   const earlier = await readFile(join(workDir, MARKER), 'utf8').then(
-    (t) => (JSON.parse(t) as { path: string }).path,
+    (t) => fromDrivePath(ctx.sharedDir, (JSON.parse(t) as { path: string }).path),
     () => undefined,
   );
   if (earlier !== undefined) return routed(ctx, earlier);
@@ -95,7 +96,7 @@ export async function routeJob(ctx: JobContext, plan: RoutingPlan): Promise<JobR
   }
   await ctx.guard.check();
   const path = await moveExclusive(input, dir, basename(job.relPath));
-  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path })}\n`);
+  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path: toDrivePath(ctx.sharedDir, path) })}\n`);
   ctx.logger.info({ jobId: job.jobId, to, path }, 'routed');
   return routed(ctx, path);
 }

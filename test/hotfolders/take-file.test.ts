@@ -1,6 +1,6 @@
 // takeFile on real files: one winner per file among racing takers, the cross-file-system path,
 // and orphan recovery of takes whose JobSubmitted was never appended.
-import { mkdir, mkdtemp, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -127,6 +127,45 @@ describe('findOrphanedWork', () => {
       ['JC', 'taken'],
       ['JU', 'unknown'],
     ]);
+  });
+
+  it('the manifest names the input by its drive path: another mount of the drive finds the claim', async () => {
+    const root = await tempDir('take');
+    const shared = join(root, 'shared');
+    const input = join(shared, 'hotfolders', 'c', 'in');
+    await mkdir(input, { recursive: true });
+    await writeFile(join(input, 'a.jpg'), 'content of a');
+    const view = join(root, 'other-mount');
+    await symlink(shared, view);
+    await mkdir(join(shared, 'work', 'JC'), { recursive: true });
+    // A take through the first mount that stopped after its claim (cross-file-system path).
+    const manifest = {
+      jobId: 'JC',
+      channel: 'c',
+      relPath: 'a.jpg',
+      source: 'hotfolders/c/in/a.jpg',
+      file: 'a.jpg',
+    };
+    await writeFile(join(shared, 'work', 'JC', manifestName), JSON.stringify(manifest));
+    await rename(join(input, 'a.jpg'), claimPathOf(join(input, 'a.jpg'), 'JC'));
+    const [orphan] = await findOrphanedWork(view, new Set());
+    expect(orphan).toMatchObject({
+      jobId: 'JC',
+      kind: 'claimed',
+      claim: claimPathOf(join(view, 'hotfolders/c/in/a.jpg'), 'JC'),
+    });
+    await resumeClaimedTake(orphan!);
+    expect(await readFile(join(shared, 'work', 'JC', 'a.jpg'), 'utf8')).toBe('content of a');
+
+    await writeFile(join(input, 'b.jpg'), 'content of b');
+    await takeFile(view, join(view, 'hotfolders', 'c', 'in', 'b.jpg'), 'JB', {
+      channel: 'c',
+      relPath: 'b.jpg',
+    });
+    const written = JSON.parse(await readFile(join(shared, 'work', 'JB', manifestName), 'utf8')) as {
+      source: string;
+    };
+    expect(written.source).toBe('hotfolders/c/in/b.jpg');
   });
 
   it('returns nothing when there is no work folder yet', async () => {

@@ -1,4 +1,4 @@
-import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,17 +25,31 @@ const req = (over: Partial<Parameters<typeof publishOutput>[0]> = {}) => ({
   data: Buffer.from('output-of-job1'),
   jobId: 'job1',
   attempt: 1,
+  sharedDir: root,
   workDir: work,
   onOutputExists: 'counter' as const,
   ...over,
 });
 
 describe('publishOutput', () => {
+  it('records the output by its drive path: a rerun through another mount of the drive reuses it', async () => {
+    await publishOutput(req());
+    const marker = JSON.parse(await readFile(join(work, '.darkroom-published.json'), 'utf8')) as unknown;
+    expect(marker).toEqual({ path: 'out/photo.jpg', jobId: 'job1' });
+    const view = join(root, 'other-mount');
+    await symlink(root, view);
+    const again = await publishOutput(
+      req({ sharedDir: view, outputDir: join(view, 'out'), workDir: join(view, 'work', 'job1'), attempt: 2 }),
+    );
+    expect(again).toEqual({ path: join(view, 'out', 'photo.jpg'), reused: true });
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+  });
+
   it('publishes under the wanted name and leaves no temp file', async () => {
     const p = await publishOutput(req());
     expect(p).toEqual({ path: join(out, 'photo.jpg'), reused: false });
     expect(await readdir(out)).toEqual(['photo.jpg']);
-    expect(await readPublished(work)).toBe(join(out, 'photo.jpg'));
+    expect(await readPublished(work, root)).toBe(join(out, 'photo.jpg'));
   });
 
   it('adds a counter instead of replacing another job’s output', async () => {
