@@ -1,7 +1,10 @@
 // Test projects: unit (pure and single-process, test/sim included), process (real OS processes
 // sharing a temp drive, test/process/cluster for multi-instance clusters), browser (real Chromium),
-// faults (the fault harness and the short soak).
+// faults (the fault harness and the short soak). Every project first builds dist/ (test/build-dist.ts):
+// the processes the tests spawn run `node bin/darkroom.js`, i.e. the compiled sources.
 import { defineConfig } from 'vitest/config';
+
+const globalSetup = ['test/build-dist.ts'];
 
 export default defineConfig({
   test: {
@@ -9,6 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          globalSetup,
           include: ['test/**/*.test.ts'],
           exclude: ['test/process/**', 'test/browser/**', 'test/faults/**', 'node_modules/**'],
           testTimeout: 30_000,
@@ -17,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'process',
+          globalSetup,
           include: ['test/process/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
@@ -26,6 +31,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          globalSetup,
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 90_000,
@@ -35,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'faults',
+          globalSetup,
           include: ['test/faults/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 90_000,

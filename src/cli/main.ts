@@ -1,24 +1,38 @@
-// The `darkroom` command: one commander program, one file per command group.
+// The `darkroom` command: one commander program, one file per command group. A group's module
+// (and the libraries behind it: sharp, zod, pino …) is loaded only when its command runs, so
+// `darkroom --version` or `darkroom log note` does not pay for the image pipeline.
 import { Command, CommanderError } from 'commander';
 import type { CliContext, RegisterGroup } from './cli-context.js';
 import { VERSION } from '../version.js';
-import { registerChannelCommands } from './channel-commands.js';
-import { registerConfCommands } from './conf-commands.js';
-import { registerDoctorCommand } from './doctor-command.js';
-import { registerJobsCommands } from './jobs-commands.js';
-import { registerLogCommands } from './log-commands.js';
-import { registerProcessCommand } from './process-command.js';
-import { registerStartCommand } from './start-command.js';
 
-const groups: RegisterGroup[] = [
-  registerConfCommands,
-  registerChannelCommands,
-  registerJobsCommands,
-  registerLogCommands,
-  registerProcessCommand,
-  registerStartCommand,
-  registerDoctorCommand,
+/** Each top-level command and the module that registers it, in the order of `--help`. */
+export const commandGroups: readonly {
+  readonly name: string;
+  readonly load: () => Promise<RegisterGroup>;
+}[] = [
+  { name: 'conf', load: async () => (await import('./conf-commands.js')).registerConfCommands },
+  { name: 'channel', load: async () => (await import('./channel-commands.js')).registerChannelCommands },
+  { name: 'jobs', load: async () => (await import('./jobs-commands.js')).registerJobsCommands },
+  { name: 'log', load: async () => (await import('./log-commands.js')).registerLogCommands },
+  { name: 'process', load: async () => (await import('./process-command.js')).registerProcessCommand },
+  { name: 'start', load: async () => (await import('./start-command.js')).registerStartCommand },
+  { name: 'doctor', load: async () => (await import('./doctor-command.js')).registerDoctorCommand },
 ];
+
+/**
+ * The groups a command line needs: the one its first word names; none for bare options such as
+ * `--version`; all for `--help`, `help`, no arguments or an unknown word (so commander can list
+ * the commands or suggest one).
+ */
+export function groupsFor(args: readonly string[]): typeof commandGroups {
+  const word = args.find((a) => !a.startsWith('-'));
+  if (word === undefined) {
+    const help = args.length === 0 || args.some((a) => a === '-h' || a === '--help');
+    return help ? commandGroups : [];
+  }
+  const named = commandGroups.filter((g) => g.name === word);
+  return named.length > 0 ? named : commandGroups;
+}
 
 export async function main(argv: string[], io: Partial<CliContext> = {}): Promise<number> {
   let exit = 0;
@@ -34,7 +48,8 @@ export async function main(argv: string[], io: Partial<CliContext> = {}): Promis
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
-  for (const register of groups) register(program, ctx);
+  const groups = groupsFor(argv.slice(2));
+  for (const register of await Promise.all(groups.map((g) => g.load()))) register(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -13,10 +13,14 @@ import { analyzePixels } from './analysis.js';
 const warmUpRounds = 12;
 
 /**
- * The thread's program: it loads the TypeScript sources through tsx (a worker does not inherit
- * the main thread's loader), then answers { id, px, width, height, about } with analyzePixels.
+ * How the thread loads analysis.ts's module: from dist/ (compiled, bin/darkroom.js) it imports
+ * analysis.js directly; from the .ts sources (tests, benches under tsx) it registers tsx in the
+ * thread first (a worker does not inherit the main thread's loader).
  */
-function threadProgram(): string {
+function loadAnalysis(): string {
+  if (!import.meta.url.endsWith('.ts')) {
+    return `import(${JSON.stringify(new URL('./analysis.js', import.meta.url).href)})`;
+  }
   // tsx's ESM API (its CommonJS build cannot register the ESM loader from a worker).
   const tsx = pathToFileURL(
     createRequire(import.meta.url)
@@ -24,12 +28,17 @@ function threadProgram(): string {
       .replace(/\.cjs$/, '.mjs'),
   ).href;
   const analysis = new URL('./analysis.ts', import.meta.url).href;
-  return `
-const { parentPort } = require('node:worker_threads');
-import(${JSON.stringify(tsx)}).then(({ register }) => {
+  return `import(${JSON.stringify(tsx)}).then(({ register }) => {
   register();
   return import(${JSON.stringify(analysis)});
-}).then(({ analyzePixels }) => {
+})`;
+}
+
+/** The thread's program: it loads analysis, then answers { id, px, width, height, about } with analyzePixels. */
+function threadProgram(): string {
+  return `
+const { parentPort } = require('node:worker_threads');
+${loadAnalysis()}.then(({ analyzePixels }) => {
   // Warm-up before taking work: the first calls of a fresh thread run unoptimised (~100 ms).
   const w = 512, h = 341, px = new Uint8Array(w * h * 3);
   let seed = 1;
