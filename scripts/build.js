@@ -54,10 +54,11 @@ export async function build(root = defaultRoot) {
   // The fingerprint is taken before the sources are read: an edit during the build leaves the
   // stamp behind the sources, so the next start builds again (never the other way round).
   const fingerprint = sourceFingerprint(root);
-  const { build: esbuild } = await import('esbuild');
+  const { build: esbuild, stop } = await import('esbuild');
   const srcDir = join(root, 'src');
   const outDir = join(root, 'dist');
   const entryPoints = sourceFiles(root).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  // stop(): esbuild's service process would otherwise live as long as this one (a `darkroom start`).
   const result = await esbuild({
     absWorkingDir: root,
     entryPoints,
@@ -70,7 +71,7 @@ export async function build(root = defaultRoot) {
     sourcesContent: false,
     write: false,
     logLevel: 'silent',
-  });
+  }).finally(() => stop());
   const keep = new Set([join(outDir, stampName)]);
   let written = 0;
   for (const f of result.outputFiles) {
