@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DarkroomError } from '../errors/darkroom-error.js';
+import { describeTrailing } from '../events/batch-file.js';
 import { EventLog } from '../events/event-log.js';
 import { eventSchemas, isEventType } from '../events/event-types.js';
 import { LogCursor, type ReadEntry } from '../events/log-cursor.js';
@@ -107,21 +108,30 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
             ctx.err(`verify: up to seq ${p.seq} (${(p.bytes / 1e6).toFixed(1)} MB) ...`);
           },
         });
-        if (opts.json) ctx.out(JSON.stringify(result));
-        else if (result.ok) {
-          ctx.out(`log OK: seq 1..${result.lastSeq} contiguous, hash chain verified, every record valid`);
-          if (result.incomplete) {
-            ctx.out(
-              `note: ${result.incomplete.file} at the tip has no trailer yet (being written, or torn: the next append repairs it)`,
-            );
-          }
+        if (opts.json) {
+          ctx.out(JSON.stringify(result));
+          return result.ok ? 0 : 1;
+        }
+        const e = result.error;
+        if (e === undefined) {
+          ctx.out(`records OK: seq 1..${result.lastSeq} contiguous, hash chain verified, every record valid`);
         } else {
-          const e = result.error!;
-          ctx.err(`log BROKEN at seq ${e.seq}: ${e.file} line ${e.line}: ${e.detail}`);
+          ctx.err(`log BROKEN at seq ${e.seq}: ${e.file} byte ${e.offset} (line ${e.line}): ${e.detail}`);
           ctx.err(
             `  last good seq ${result.lastSeq}; do not edit the log — restore that file from backup or ask support`,
           );
         }
+        for (const t of result.trailing ?? []) {
+          ctx.err(
+            `log DAMAGED: ${describeTrailing(t.file, t)}. \`darkroom log pack\` moves the file to log/torn/ once a newer batch exists`,
+          );
+        }
+        if (result.incomplete) {
+          ctx.out(
+            `note: ${result.incomplete.file} at the tip has no trailer yet from byte ${result.incomplete.offset} (being written, or torn: the next append moves it aside)`,
+          );
+        }
+        if (result.ok) ctx.out('log OK');
         return result.ok ? 0 : 1;
       }),
     );

@@ -92,8 +92,8 @@ export const catalogue = {
     'fault',
     500,
     1,
-    'log damaged at {file} line {line} (seq {seq}): {detail}',
-    'Do not edit the log; restore that file from backup or ask support. `darkroom log verify` shows the first break.',
+    'log damaged at {file} byte {offset} (line {line}, seq {seq}): {detail}',
+    'Do not edit the log; restore that file (the one named) from backup or ask support. `darkroom log verify` shows the first break.',
   ),
   E_LOG_TOO_NEW: spec(
     'fault',
@@ -106,7 +106,7 @@ export const catalogue = {
     'fault',
     500,
     1,
-    '{file} line {line} (seq {seq}): field {field}: {detail}',
+    '{file} byte {offset} (line {line}, seq {seq}): field {field}: {detail}',
     'Do not edit the log by hand; `darkroom log verify` shows the first break.',
   ),
   E_LOG_NOT_ACKNOWLEDGED: spec(

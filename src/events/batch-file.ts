@@ -95,38 +95,118 @@ export async function writeBatchFile(logDir: string, bytes: Buffer, first: numbe
   return name;
 }
 
-/** A log file split into lines: records, and the trailer when the file is complete. */
+/**
+ * Bytes after a complete trailer line (or a trailer whose line end is missing: `bytes` 0 when
+ * nothing else follows): damage, never a reason to tear the batch.
+ */
+export interface TrailingBytes {
+  /** Byte offset in the file of the first byte after the trailer line. */
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+/** Says what a file's trailing damage is, for warnings and `log verify`. */
+export function describeTrailing(file: string, t: TrailingBytes): string {
+  const what =
+    t.bytes === 0
+      ? 'the line end after its trailer is missing'
+      : `${t.bytes} bytes after its trailer are not part of the log`;
+  return `${file} byte ${t.offset}: ${what}; its records are intact and in use`;
+}
+
+/**
+ * A log file split into lines. With a trailer: the records before it, and what follows it as
+ * `trailing`. Without one: every line ended by a newline, and the rest as `fragment` (a torn
+ * write's partial last line, or damage: the cursor tells them apart).
+ */
 export interface RawLogFile {
   readonly name: string;
   readonly lines: readonly string[];
   readonly trailer: Trailer | undefined;
+  /** Size of the file in bytes. */
   readonly bytes: number;
+  /** Without a trailer: the text after the last record line ('' when the file ends with one). */
+  readonly fragment: string;
+  readonly trailing: TrailingBytes | undefined;
+  /** Byte offset of a 1-based line (for damage reports; scans the file, not for the hot path). */
+  offsetOf(line: number): number;
 }
 
 /** Reads a batch or segment whole (open afresh: on NFS that revalidates cached data). */
 export async function readRawLogFile(logDir: string, name: string): Promise<RawLogFile | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(join(logDir, name), 'utf8');
+    bytes = await readFile(join(logDir, name));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return splitLogText(name, text);
+  return splitLogText(name, bytes);
 }
 
-export function splitLogText(name: string, text: string): RawLogFile {
-  const bytes = Buffer.byteLength(text);
-  if (!text.endsWith('\n')) {
-    const lines = text.length === 0 ? [] : text.split('\n').slice(0, -1);
-    return { name, lines, trailer: undefined, bytes };
+/** Every record line starts so (canonical key order: `by` sorts first). */
+export const RECORD_START = '{"by":"';
+const TRAILER_START = '{"trailer":';
+/** The canonical trailer at the start of a line (its text is ASCII: chars are bytes). */
+const TRAILER_RE = /^\{"trailer":\{"count":(\d+),"first":(\d+),"last":"([0-9a-f]{64})"\}\}/;
+
+function lineOffset(buf: Buffer, line: number): number {
+  let at = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = buf.indexOf(0x0a, at);
+    if (nl < 0) return buf.length;
+    at = nl + 1;
   }
-  const lines = text.split('\n');
-  lines.pop();
-  const last = lines[lines.length - 1];
-  const trailer = last === undefined ? undefined : parseTrailer(last);
-  if (trailer !== undefined) lines.pop();
-  return { name, lines, trailer, bytes };
+  return at;
+}
+
+/**
+ * Splits a file's bytes. The trailer is the first line starting with `{"trailer":` (no record line
+ * can: records start with `{"by":"`, and a newline or quote inside a record is escaped), so a
+ * complete batch stays complete whatever bytes follow it.
+ */
+export function splitLogText(name: string, buf: Buffer): RawLogFile {
+  const text = buf.toString('utf8');
+  const offsetOf = (line: number): number => lineOffset(buf, line);
+  const at = text.startsWith(TRAILER_START) ? 0 : text.indexOf(`\n${TRAILER_START}`) + 1;
+  if (at > 0 || text.startsWith(TRAILER_START)) {
+    const lines = at === 0 ? [] : text.slice(0, at - 1).split('\n');
+    const nl = text.indexOf('\n', at);
+    const lineText = text.slice(at, nl < 0 ? undefined : nl);
+    const m = TRAILER_RE.exec(lineText);
+    // Not canonical but still a whole trailer line (written by an older or foreign tool).
+    const loose = m === null ? parseTrailer(lineText) : undefined;
+    if (m !== null || loose !== undefined) {
+      const trailer = m !== null ? { count: Number(m[1]), first: Number(m[2]), last: m[3]! } : loose!;
+      const close = offsetOf(lines.length + 1) + (m !== null ? m[0].length : Buffer.byteLength(lineText));
+      const end = buf[close] === 0x0a ? close + 1 : close;
+      // Bytes after the trailer's line end, or a trailer without its line end (bytes may be 0).
+      const trailing =
+        end < buf.length || end === close ? { offset: end, bytes: buf.length - end } : undefined;
+      return { name, lines, trailer, bytes: buf.length, fragment: '', trailing, offsetOf };
+    }
+    // A line that starts like a trailer but is none: a torn write of the trailer, or damage.
+    return {
+      name,
+      lines,
+      trailer: undefined,
+      bytes: buf.length,
+      fragment: text.slice(at),
+      trailing: undefined,
+      offsetOf,
+    };
+  }
+  const cut = text.lastIndexOf('\n') + 1;
+  const lines = cut === 0 ? [] : text.slice(0, cut - 1).split('\n');
+  return {
+    name,
+    lines,
+    trailer: undefined,
+    bytes: buf.length,
+    fragment: text.slice(cut),
+    trailing: undefined,
+    offsetOf,
+  };
 }
 
 /** Renames a torn batch into log/torn/ under a fresh name; returns that name relative to log/. */

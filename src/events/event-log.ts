@@ -7,11 +7,11 @@ import { systemClock, type Clock } from '../clock.js';
 import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { acquireAppendLock, DEFAULT_STALE_MS, type HeldLock } from './append-lock.js';
-import { batchName, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
+import { batchName, describeTrailing, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
 import { planBatch, type AppendRequest } from './batch-plan.js';
 import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
-import { LogCursor, fileAfter, listSegments, type ReadEntry } from './log-cursor.js';
+import { LogCursor, gapDamage, listSegments, type ReadEntry, type ReadStep } from './log-cursor.js';
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
 import { validateEvent } from './record-codec.js';
@@ -69,6 +69,7 @@ export class EventLog<S> {
   private readonly listeners = new Set<(records: readonly LogRecord[], state: S) => void>();
   private readonly changeWaiters = new Set<() => void>();
   private pendingRepairs: DarkroomEvent[] = [];
+  private readonly warnedTrailing = new Set<string>();
   private appliedSinceSnapshot = 0;
   private snapshotting: Promise<unknown> | undefined;
   private followTimer: NodeJS.Timeout | undefined;
@@ -164,16 +165,9 @@ export class EventLog<S> {
       }
     }
     await this.replayInWorker();
-    await this.readTail();
-    const after = await fileAfter(this.logDir, this.cursor.next);
-    if (after !== undefined) {
-      throw new DarkroomError('E_LOG_CORRUPT', {
-        file: after,
-        line: 0,
-        seq: this.cursor.next,
-        detail: `seq ${this.cursor.next} is missing or incomplete, but ${after} exists after it`,
-      });
-    }
+    const torn = await this.readTail();
+    const gap = await gapDamage(this.logDir, this.cursor.next, torn);
+    if (gap !== undefined) throw gap;
     this.appliedSinceSnapshot = 0;
   }
 
@@ -196,6 +190,7 @@ export class EventLog<S> {
 
   private async foldFromWorker(next: number, prev: string): Promise<void> {
     for await (const f of replayFiles(this.logDir, next, prev, 4, this.o.replayWorkerEntry)) {
+      this.warnTrailing(f.file, f.trailing);
       // The worker checked these lines (chain, envelope, schema) exactly as decodeLine does.
       // Parsed and folded 1,000 lines at a time, so parsed records die young instead of being
       // promoted while a whole segment waits (measured: ~1 s less CPU per 1M records).
@@ -244,13 +239,24 @@ export class EventLog<S> {
     this.changeWaiters.clear();
   }
 
+  /** Bytes after a trailer: the records stand; warned once per file (`log verify` reports it). */
+  private warnTrailing(file: string, trailing: { offset: number; bytes: number } | undefined): void {
+    if (trailing === undefined || this.warnedTrailing.has(file)) return;
+    this.warnedTrailing.add(file);
+    this.logger.warn(
+      { code: 'E_LOG_CORRUPT', file, offset: trailing.offset, bytes: trailing.bytes },
+      `log/${describeTrailing(file, trailing)} (\`darkroom log verify\` reports it)`,
+    );
+  }
+
   /** Reads every complete file past the tip. Returns the torn batch at the tip, if any. */
-  private async readTail(): Promise<{ file: string; lines: number } | undefined> {
+  private async readTail(): Promise<Extract<ReadStep, { kind: 'incomplete' }> | undefined> {
     await this.cursor.refreshSegments();
     for (;;) {
       const step = await this.cursor.readNext();
       if (step.kind === 'end') return undefined;
-      if (step.kind === 'incomplete') return { file: step.file, lines: step.lines };
+      if (step.kind === 'incomplete') return step;
+      this.warnTrailing(step.file, step.trailing);
       this.applyEntries(step.entries);
       // Yield between files so a long replay does not starve timers and the heartbeat path.
       await new Promise<void>((r) => setImmediate(r));
@@ -436,9 +442,15 @@ export class EventLog<S> {
     }
   }
 
-  /** Moves a torn batch at the tip aside (we hold the lock: its writer is gone) and queues the event. */
-  private async repair(torn: { file: string; lines: number }, lock: HeldLock): Promise<void> {
+  /**
+   * Moves a torn batch at the tip aside (we hold the lock: its writer is gone) and queues the
+   * event. Only a batch that the cursor found to be a stopped write's remains gets here, and only
+   * when no later file exists (then it was complete once, and it is damage, not torn).
+   */
+  private async repair(torn: { file: string; lines: number; offset: number }, lock: HeldLock): Promise<void> {
     if (lock.compromised !== undefined) return;
+    const gap = await gapDamage(this.logDir, this.cursor.next, torn);
+    if (gap !== undefined) throw gap;
     const movedTo = await moveAside(this.logDir, torn.file);
     this.logger.warn({ file: torn.file, movedTo, seq: this.seq + 1 }, 'torn batch moved aside');
     this.pendingRepairs.push({

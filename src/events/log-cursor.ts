@@ -5,15 +5,17 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import {
+  RECORD_START,
   SEGMENTS_DIR,
   batchName,
   parseBatchName,
   parseSegmentName,
   readRawLogFile,
   type RawLogFile,
+  type TrailingBytes,
 } from './batch-file.js';
 import type { LogRecord } from './log-record.js';
-import { decodeLine } from './record-codec.js';
+import { decodeLine, trailerLine } from './record-codec.js';
 
 export interface ReadEntry {
   readonly record: LogRecord;
@@ -31,10 +33,15 @@ export type ReadStep =
       readonly bytes: number;
       /** The entries' lines as read (only with `keepLines`: the replay worker sends them on). */
       readonly lines?: readonly string[];
+      /** Bytes after the file's trailer: damage to report; the records before it stand. */
+      readonly trailing?: TrailingBytes;
     }
   | { readonly kind: 'end' }
-  /** A batch file without a valid trailer at the tip: still being written, or torn. */
-  | { readonly kind: 'incomplete'; readonly file: string; readonly lines: number };
+  /**
+   * A batch file without a trailer whose content is what a crashed or unfinished write leaves:
+   * valid records, then at most a partial line. `offset`: where its unfinished part starts.
+   */
+  | { readonly kind: 'incomplete'; readonly file: string; readonly lines: number; readonly offset: number };
 
 interface SegmentRef {
   readonly name: string;
@@ -56,6 +63,48 @@ export async function listSegments(logDir: string): Promise<SegmentRef[]> {
     if (r) out.push({ name: `${SEGMENTS_DIR}/${n}`, ...r });
   }
   return out.sort((a, b) => a.first - b.first || b.last - a.last);
+}
+
+/** Adds the byte offset of its line to a damage error read from `raw` (decodeLine knows lines only). */
+function withOffset(err: unknown, raw: RawLogFile): unknown {
+  if (
+    !(err instanceof DarkroomError) ||
+    err.fields['file'] !== raw.name ||
+    err.fields['offset'] !== undefined
+  )
+    return err;
+  const line = Number(err.fields['line']);
+  return new DarkroomError(err.code, { ...err.fields, offset: raw.offsetOf(line) }, { cause: err.cause });
+}
+
+/**
+ * The damage that a file after the log's apparent end reveals, or undefined when there is none:
+ * the log stops at `next`, yet a later file exists. The damage is in the incomplete batch at
+ * `next` when there is one (its trailer is gone), else seq `next`'s file is missing.
+ */
+export async function gapDamage(
+  logDir: string,
+  next: number,
+  incomplete?: { readonly file: string; readonly offset: number },
+): Promise<DarkroomError | undefined> {
+  const after = await fileAfter(logDir, next);
+  if (after === undefined) return undefined;
+  if (incomplete !== undefined) {
+    return new DarkroomError('E_LOG_CORRUPT', {
+      file: incomplete.file,
+      offset: incomplete.offset,
+      line: 0,
+      seq: next,
+      detail: `this batch has no trailer (cut or damaged from byte ${incomplete.offset}), but ${after} comes after it: it was complete once`,
+    });
+  }
+  return new DarkroomError('E_LOG_CORRUPT', {
+    file: batchName(next),
+    offset: 0,
+    line: 0,
+    seq: next,
+    detail: `no batch or segment holds seq ${next} (the file is missing), but ${after} exists after it`,
+  });
 }
 
 /**
@@ -127,14 +176,26 @@ export class LogCursor {
       if (raw.name.startsWith(SEGMENTS_DIR)) {
         throw new DarkroomError('E_LOG_CORRUPT', {
           file: raw.name,
+          offset: raw.offsetOf(raw.lines.length + 1),
           line: raw.lines.length + 1,
           seq: this.next,
           detail: 'segment has no trailer',
         });
       }
-      return { kind: 'incomplete', file: raw.name, lines: raw.lines.length };
+      this.checkTorn(raw);
+      return {
+        kind: 'incomplete',
+        file: raw.name,
+        lines: raw.lines.length,
+        offset: raw.offsetOf(raw.lines.length + 1),
+      };
     }
-    const entries = this.decodeFile(raw);
+    let entries: ReadEntry[];
+    try {
+      entries = this.decodeFile(raw);
+    } catch (err) {
+      throw withOffset(err, raw);
+    }
     const last = entries[entries.length - 1];
     const lines = this.keepLines ? raw.lines.slice(raw.lines.length - entries.length) : undefined;
     if (last !== undefined) {
@@ -142,7 +203,52 @@ export class LogCursor {
       this.prev = last.record.hash;
     }
     this.aligned = true;
-    return { kind: 'records', file: raw.name, entries, bytes: raw.bytes, ...(lines ? { lines } : {}) };
+    return {
+      kind: 'records',
+      file: raw.name,
+      entries,
+      bytes: raw.bytes,
+      ...(lines ? { lines } : {}),
+      ...(raw.trailing ? { trailing: raw.trailing } : {}),
+    };
+  }
+
+  /**
+   * A batch without a trailer is torn (its writer stopped) only if it holds what a write leaves
+   * when it stops: valid records, then a prefix of one more line (a record or the trailer),
+   * perhaps padded with NULs by a crashed machine. Anything else is damage (E_LOG_CORRUPT, file
+   * and byte offset): it is never moved aside, since it may be a complete batch with a damaged
+   * trailer.
+   */
+  private checkTorn(raw: RawLogFile): void {
+    const first = parseBatchName(raw.name)!;
+    let prev = first === this.next ? this.prev : undefined;
+    try {
+      for (let i = 0; i < raw.lines.length; i++) {
+        prev = decodeLine(raw.lines[i]!, { file: raw.name, line: i + 1 }, { seq: first + i, prev }).hash;
+      }
+    } catch (err) {
+      throw withOffset(err, raw);
+    }
+    const frag = raw.fragment.replace(/\0+$/, '');
+    const last = raw.lines.length > 0 ? prev : undefined;
+    const trailer = last !== undefined;
+    const expected = trailer ? `${trailerLine({ count: raw.lines.length, first, last })}\n` : '';
+    const partial =
+      frag === '' ||
+      (!frag.includes('\0') &&
+        (frag.startsWith(RECORD_START) ||
+          RECORD_START.startsWith(frag) ||
+          (trailer && expected.startsWith(frag))));
+    if (!partial) {
+      throw new DarkroomError('E_LOG_CORRUPT', {
+        file: raw.name,
+        offset: raw.offsetOf(raw.lines.length + 1),
+        line: raw.lines.length + 1,
+        seq: first + raw.lines.length,
+        detail: 'the batch has no trailer and this line is neither a record nor part of its trailer',
+      });
+    }
   }
 
   private async locate(): Promise<RawLogFile | undefined> {
@@ -163,6 +269,7 @@ export class LogCursor {
     if (raw === undefined) {
       throw new DarkroomError('E_LOG_CORRUPT', {
         file: seg.name,
+        offset: 0,
         line: 0,
         seq: this.next,
         detail: 'segment vanished',

@@ -47,6 +47,7 @@ export function validateEvent(event: DarkroomEvent, seq: number): void {
     const issue = result.error.issues[0];
     throw new DarkroomError('E_LOG_RECORD_INVALID', {
       file: '(append)',
+      offset: '-',
       line: 0,
       seq,
       field: ['data', ...(issue?.path ?? [])].join('.'),

@@ -17,6 +17,7 @@ export interface ReplayFile {
   readonly lines: readonly string[];
   readonly lastSeq: number;
   readonly lastHash: string;
+  readonly trailing?: { readonly offset: number; readonly bytes: number };
 }
 
 /**

@@ -24,6 +24,8 @@ export type ReplayMessage =
       readonly lines: readonly string[];
       readonly lastSeq: number;
       readonly lastHash: string;
+      /** Bytes after the file's trailer (damage the main thread warns about). */
+      readonly trailing?: { readonly offset: number; readonly bytes: number };
     }
   /** Nothing more to send: the log ends (or a batch at the tip is incomplete) at `next`. */
   | { readonly kind: 'done'; readonly next: number }
@@ -63,6 +65,7 @@ async function run(): Promise<void> {
       lines: step.lines!,
       lastSeq: last.record.seq,
       lastHash: last.record.hash,
+      ...(step.trailing ? { trailing: step.trailing } : {}),
     } satisfies ReplayMessage);
   }
 }

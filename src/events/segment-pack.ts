@@ -10,7 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SEGMENTS_DIR, batchName, fileBytes, fsyncDir, parseBatchName, segmentName } from './batch-file.js';
+import {
+  SEGMENTS_DIR,
+  batchName,
+  fileBytes,
+  fsyncDir,
+  moveAside,
+  parseBatchName,
+  segmentName,
+} from './batch-file.js';
 import { LogCursor, listSegments } from './log-cursor.js';
 import { canonical } from './record-codec.js';
 
@@ -82,7 +90,7 @@ export async function packLog(sharedDir: string, opts: PackOptions = {}): Promis
   }
   const cursor = new LogCursor(logDir, end + 1, end === 0 ? '' : undefined);
   await cursor.refreshSegments();
-  const batches: { first: number; lines: string[]; lastHash: string }[] = [];
+  const batches: { first: number; lines: string[]; lastHash: string; damaged: boolean }[] = [];
   for (;;) {
     const step = await cursor.readNext();
     if (step.kind !== 'records' || !step.file.startsWith('b')) break;
@@ -91,6 +99,7 @@ export async function packLog(sharedDir: string, opts: PackOptions = {}): Promis
       first: step.entries[0]!.record.seq,
       lines,
       lastHash: step.entries[step.entries.length - 1]!.record.hash,
+      damaged: step.trailing !== undefined,
     });
   }
   const packable = batches.slice(0, Math.max(0, batches.length - keep));
@@ -106,7 +115,10 @@ export async function packLog(sharedDir: string, opts: PackOptions = {}): Promis
     const lines = chunk.flatMap((b) => b.lines);
     segments.push(await writeSegment(logDir, first, lines, chunk[chunk.length - 1]!.lastHash));
     for (const b of chunk) {
-      await unlink(join(logDir, batchName(b.first))).catch(() => undefined);
+      // Bytes after its trailer: the records are in the segment now; the file is kept for
+      // inspection in log/torn/ rather than removed.
+      if (b.damaged) await moveAside(logDir, batchName(b.first)).catch(() => undefined);
+      else await unlink(join(logDir, batchName(b.first))).catch(() => undefined);
       removed++;
     }
     await fsyncDir(logDir);

@@ -107,7 +107,7 @@ describe('darkroom log', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace('"two"', '"twO"'));
     const bad = await run('log', 'verify', '--shared', dir);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain('log BROKEN at seq 2: b000000000002.jsonl line 1');
+    expect(bad.err).toContain('log BROKEN at seq 2: b000000000002.jsonl byte 0 (line 1): hash mismatch');
   });
 
   it('pack and snapshot are operator triggers; the log reads the same afterwards', async () => {
