@@ -61,4 +61,33 @@ export default defineConfig(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // The web UI: plain ES modules run by the browser (no build step).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'EventSource',
+          'HTMLElement',
+          'Node',
+          'CSS',
+          'confirm',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'console',
+          'queueMicrotask',
+          'performance',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

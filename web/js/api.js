@@ -1,0 +1,127 @@
+// The one door to the HTTP API (docs/http.md): JSON in and out, errors as ApiError {code, message,
+// fix, fields}, and failover: when the instance this page came from stops answering, the page moves
+// to another live instance of the cluster (known from /api/cluster) keeping its route and session.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code ?? `HTTP_${status}`;
+    this.fix = body?.fix;
+    this.fields = Array.isArray(body?.fields) ? body.fields : [];
+  }
+}
+
+/** Codes that mean "this instance cannot serve you now": try another one. */
+const GONE = new Set(['E_INSTANCE_STOPPING', 'E_NOT_READY']);
+
+const listeners = { unauthorized: [], unreachable: [] };
+
+/** on('unauthorized' | 'unreachable', fn) → undo. */
+export function on(what, fn) {
+  listeners[what].push(fn);
+  return () => {
+    listeners[what] = listeners[what].filter((f) => f !== fn);
+  };
+}
+
+function emit(what, arg) {
+  for (const fn of listeners[what]) fn(arg);
+}
+
+/**
+ * request('GET', '/api/jobs', {query, body}) → parsed JSON (undefined for 204).
+ * A network error or a 503 from a stopping instance reports 'unreachable' (failover) and throws.
+ */
+export async function request(method, path, { query, body, quiet401 = false } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  }
+  const init = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    emit('unreachable', err);
+    throw new ApiError(0, { code: 'E_UNREACHABLE', message: 'this instance does not answer' });
+  }
+  if (res.status === 204) return undefined;
+  const text = await res.text();
+  let json;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = { message: text.slice(0, 200) };
+  }
+  if (!res.ok) {
+    const e = new ApiError(res.status, json);
+    if (res.status === 401 && !quiet401) emit('unauthorized', e);
+    if (res.status === 503 && GONE.has(e.code)) emit('unreachable', e);
+    throw e;
+  }
+  return json;
+}
+
+export const api = {
+  get: (path, query) => request('GET', path, { query }),
+  post: (path, body) => request('POST', path, { body: body ?? {} }),
+  patch: (path, body) => request('PATCH', path, { body }),
+  put: (path, body) => request('PUT', path, { body }),
+  del: (path, query) => request('DELETE', path, { query }),
+};
+
+// --- the cluster and failover ---------------------------------------------------------------
+
+/** The last /api/cluster answer (refreshed by the shell), or undefined. */
+let lastCluster;
+/** The session handoff token from /api/login or /api/me, kept in memory only (docs/web-ui.md). */
+let handoff;
+
+export function rememberCluster(c) {
+  lastCluster = c;
+}
+
+export function knownCluster() {
+  return lastCluster;
+}
+
+export function rememberHandoff(token) {
+  if (typeof token === 'string' && token !== '') handoff = token;
+}
+
+/** The instances another page could move to: running, with an HTTP URL, not this one. */
+export function otherLiveInstances(c = lastCluster) {
+  if (c === undefined) return [];
+  const here = location.origin;
+  return (c.instances ?? [])
+    .filter((i) => i.status === 'running' && typeof i.httpUrl === 'string' && i.httpUrl !== '')
+    .filter((i) => new URL(i.httpUrl).origin !== here && i.instanceId !== c.instanceId)
+    .sort((a, b) => (a.heartbeatAgeMs ?? 1e9) - (b.heartbeatAgeMs ?? 1e9));
+}
+
+/** Is this instance still serving? (/readyz: 200 ready, 503 stopping or not ready, error: gone.) */
+export async function thisInstanceReady() {
+  try {
+    const res = await fetch('/readyz', { cache: 'no-store' });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The URL that continues `route` (a hash route such as "/jobs/ID") on `instance`: the fragment
+ * carries the route, where the page came from and the session handoff (a fragment never reaches
+ * any server's logs).
+ */
+export function continueUrl(instance, route, from) {
+  const p = new URLSearchParams({ to: route });
+  if (from) p.set('moved', from);
+  if (handoff) p.set('handoff', handoff);
+  return `${new URL('/ui/', instance.httpUrl).href}#${p.toString()}`;
+}
