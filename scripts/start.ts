@@ -149,7 +149,7 @@ function readable(name: string, line: string): string | undefined {
   const detail = [j['code'], j['err'], j['reason']].filter((x) => typeof x === 'string').join(' ');
   if (level >= 40)
     return `${name} ${level >= 50 ? 'ERROR' : 'warning'}: ${msg}${detail ? ` (${detail})` : ''}`;
-  if (/coordinator|admin|listening/i.test(msg)) return `${name}: ${msg}`;
+  if (/coordinator|admin|http listening/i.test(msg)) return `${name}: ${msg}`;
   return undefined;
 }
 

@@ -94,12 +94,15 @@ export function rememberHandoff(token) {
   if (typeof token === 'string' && token !== '') handoff = token;
 }
 
+/** Instance states that serve requests (the projection says started; a status report may say running). */
+const LIVE = new Set(['started', 'running']);
+
 /** The instances another page could move to: running, with an HTTP URL, not this one. */
 export function otherLiveInstances(c = lastCluster) {
   if (c === undefined) return [];
   const here = location.origin;
   return (c.instances ?? [])
-    .filter((i) => i.status === 'running' && typeof i.httpUrl === 'string' && i.httpUrl !== '')
+    .filter((i) => LIVE.has(i.status) && typeof i.httpUrl === 'string' && i.httpUrl !== '')
     .filter((i) => new URL(i.httpUrl).origin !== here && i.instanceId !== c.instanceId)
     .sort((a, b) => (a.heartbeatAgeMs ?? 1e9) - (b.heartbeatAgeMs ?? 1e9));
 }

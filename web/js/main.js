@@ -93,7 +93,15 @@ function renderTop(path) {
   if (me === undefined) return;
   const c = knownCluster();
   const link = (href, label, extra) =>
-    h('a', { href: `#${href}`, 'aria-current': path === href.split('?')[0] ? 'page' : false }, label, extra);
+    h(
+      'a',
+      {
+        href: `#${href}`,
+        'aria-current': path === href && !currentRoute().includes('state=failed') ? 'page' : false,
+      },
+      label,
+      extra,
+    );
   fill(
     top,
     h('span', { class: 'brand' }, 'darkroom'),
@@ -109,6 +117,14 @@ function renderTop(path) {
           { class: 'count', id: 'review-count', 'aria-label': `${reviewCount} waiting` },
           reviewCount,
         ),
+      ),
+      h(
+        'a',
+        {
+          href: '#/jobs?state=failed',
+          'aria-current': currentRoute().startsWith('/jobs?state=failed') ? 'page' : false,
+        },
+        'Bad folder',
       ),
       link('/channels', 'Channels'),
       me.role === 'admin' ? link('/users', 'Users') : null,

@@ -291,10 +291,13 @@ export function jobView({ id }) {
 
   async function load() {
     try {
-      const [ins, hist] = await Promise.all([
+      const [ins, histFromApi] = await Promise.all([
         api.get(`/api/jobs/${encodeURIComponent(id)}/inspect`),
         api.get(`/api/jobs/${encodeURIComponent(id)}/histograms`).catch(() => undefined),
       ]);
+      // Without the histograms route, the analysis still has the input's histograms (before).
+      const hist =
+        histFromApi ?? (ins.analysis?.histograms ? { before: ins.analysis.histograms } : undefined);
       job = ins.job;
       const done = ['completed', 'review'].includes(job.state);
       const bust = `?v=${job.updated?.seq ?? ''}`;
