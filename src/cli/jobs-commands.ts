@@ -186,6 +186,10 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
           ctx.out(
             `state     ${job.state}, attempt ${job.attempt}${job.releases > 0 ? `, ${job.releases} releases` : ''}`,
           );
+          if (job.deaths !== undefined)
+            ctx.out(
+              `died      ${job.deaths} attempt(s) died while processing; last: ${job.lastDeath ?? '-'}`,
+            );
           ctx.out(`input     ${job.relPath} (${job.bytes} bytes) from ${job.source}`);
           if (job.outputs !== undefined) ctx.out(`outputs   ${job.outputs.join(', ') || '-'}`);
           if (job.error !== undefined)

@@ -310,8 +310,8 @@ export const catalogue = {
     'fault',
     500,
     70,
-    'job {jobId} was given up after {attempts} attempts that ended without an outcome (last: {reason})',
-    'Look at the instance logs for the faults of those attempts; retry the job with `darkroom jobs retry` once fixed.',
+    'job {jobId} was given up: {attempts} attempts died while processing it (last: {reason})',
+    'The input may crash or hang darkroom: look at the instance logs around those attempts, then retry it with `darkroom jobs retry ID` or drop a fixed file. maxAttempts in the conf sets the limit.',
   ),
   E_ROUTE_NO_MATCH: spec(
     'input',

@@ -7,10 +7,12 @@ import { drivePathsIn, toDrivePath } from '../drive-path.js';
 import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { discardWork } from '../hotfolders/take-file.js';
 import type { Logger } from '../logger.js';
+import { deathsOf } from '../projections/jobs.js';
 import type { JobView, ProjectionState } from '../projections/state.js';
 import { moveToBad } from './bad-folder.js';
 import { channelFolder, planOf, type ChannelPlan } from './channel-plan.js';
 import type { JobContext } from './job-context.js';
+import { crashIfArmed } from './job-hooks.js';
 import { processJob } from './process-job.js';
 import { routeJob } from './route-job.js';
 import type { AttemptGuard, JobResultPlan, JobRunner } from './worker-role.js';
@@ -18,7 +20,7 @@ import type { AttemptGuard, JobResultPlan, JobRunner } from './worker-role.js';
 export interface JobRunnerOptions {
   readonly sharedDir: string;
   readonly instanceId: string;
-  /** Attempts that ended without an outcome (releases) before a job goes to the bad folder. */
+  /** Attempts that died while processing (JobView.deaths) before a job goes to the bad folder. */
   readonly maxAttempts: number;
   readonly pollHotfolders: boolean;
   readonly clock: Clock;
@@ -31,6 +33,21 @@ export function isInputError(err: unknown): err is DarkroomError {
     isDarkroomError(err) &&
     (err.kind === 'input' || err.code === 'E_QUALITY_REJECTED' || err.code === 'E_JOB_GAVE_UP')
   );
+}
+
+/**
+ * Pure: the error that sends a poison job to the bad folder — one whose attempts died
+ * `maxAttempts` times while processing (its worker lost, restarted or faulted) — or undefined.
+ * Checked before the job's input is read, so a file that kills its worker is never opened again.
+ */
+export function decidePoison(job: JobView, maxAttempts: number): DarkroomError | undefined {
+  const deaths = deathsOf(job);
+  if (deaths < maxAttempts) return undefined;
+  return new DarkroomError('E_JOB_GAVE_UP', {
+    jobId: job.jobId,
+    attempts: deaths,
+    reason: job.lastDeath ?? 'unknown',
+  });
 }
 
 export function createJobRunner(o: JobRunnerOptions): JobRunner {
@@ -51,13 +68,9 @@ export function createJobRunner(o: JobRunnerOptions): JobRunner {
     try {
       if (view === undefined) throw new DarkroomError('E_CHANNEL_UNKNOWN', { name: job.channel });
       plan = planOf(view, o.sharedDir, { pollHotfolders: o.pollHotfolders });
-      if (job.releases >= o.maxAttempts) {
-        throw new DarkroomError('E_JOB_GAVE_UP', {
-          jobId: job.jobId,
-          attempts: job.releases,
-          reason: 'released each time (instance stopped, lost or faulted)',
-        });
-      }
+      const poison = decidePoison(job, o.maxAttempts);
+      if (poison !== undefined) throw poison;
+      crashIfArmed(job.relPath);
       if (plan.type === 'process') return await processJob(ctx, plan);
       if (plan.type === 'routing') return await routeJob(ctx, plan);
       throw new DarkroomError('E_SETTINGS_INVALID', {

@@ -16,6 +16,7 @@ import type { JobView } from '../projections/state.js';
 import type { ProcessPlan, ProcessSettings } from './channel-plan.js';
 import { moveExclusive } from './exclusive-move.js';
 import type { JobContext } from './job-context.js';
+import { noopImageArmed } from './job-hooks.js';
 import { publishOutput, readPublished } from './publish-output.js';
 import { routed } from './route-job.js';
 import type { JobResultPlan } from './worker-role.js';
@@ -104,9 +105,13 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       }
       throw err;
     });
-    const stamp = await readStamp(data).catch(() => undefined);
+    const noop = noopImageArmed();
+    const stamp = noop ? undefined : await readStamp(data).catch(() => undefined);
     let out: { data: Uint8Array; name: string };
-    if (stamp !== undefined && settings.stamp.whenAlreadyProcessed !== 'process') {
+    if (noop) {
+      out = { data, name: basename(job.relPath) };
+      summary = { timingsMs: { total: ctx.clock.now() - started } };
+    } else if (stamp !== undefined && settings.stamp.whenAlreadyProcessed !== 'process') {
       if (settings.stamp.whenAlreadyProcessed === 'route') return routeProcessed(ctx, plan, settings, input);
       outcome = 'skipped';
       out = { data, name: basename(job.relPath) };

@@ -6,6 +6,7 @@ import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import type { Logger } from '../logger.js';
+import { deathsOf } from '../projections/jobs.js';
 import type { JobView, ProjectionState } from '../projections/state.js';
 import { SerialTask } from './serial-task.js';
 
@@ -85,14 +86,30 @@ export class WorkerRole {
     return job.instanceId === this.#o.self.instanceId && job.inc === this.#o.self.inc;
   }
 
+  /**
+   * Starts this incarnation's assigned jobs in free slots. A suspect job (one of its attempts died
+   * while processing: it may be what killed the instance) runs alone: it starts once nothing else
+   * runs here, nothing starts beside it, and no new job starts while it waits — so a file that
+   * crashes darkroom takes no innocent job with it twice (poison jobs, docs/operations.md).
+   */
   async #startAssigned(): Promise<void> {
     if (this.#draining) return;
+    if ([...this.#running.values()].some((r) => deathsOf(r.job) > 0)) return;
     const state = this.#o.log.state;
+    const waiting: JobView[] = [];
     for (const id of state.jobs.open) {
-      if (this.#running.size >= this.#o.slots) return;
       const job = state.jobs.all.get(id);
       if (job === undefined || job.state !== 'assigned' || !this.#mine(job) || this.#running.has(id))
         continue;
+      waiting.push(job);
+    }
+    const suspect = waiting.find((job) => deathsOf(job) > 0);
+    if (suspect !== undefined) {
+      if (this.#running.size === 0) this.#launch(suspect);
+      return;
+    }
+    for (const job of waiting) {
+      if (this.#running.size >= this.#o.slots) return;
       this.#launch(job);
     }
   }

@@ -23,7 +23,7 @@ export function applyRecord(state: ProjectionState, record: LogRecord): Projecti
   }
   return Object.freeze({
     config: reduceConfig(state.config, record),
-    jobs: reduceJobs(state.jobs, record),
+    jobs: reduceJobs(state.jobs, record, state.cluster),
     cluster: reduceCluster(state.cluster, record),
     meta: revise(meta, { seq: record.seq, hash: record.hash }),
   });

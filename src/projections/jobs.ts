@@ -5,7 +5,8 @@ import { Map as IMap, List, OrderedSet, Set as ISet } from 'immutable';
 import { assertNever } from '../assert-never.js';
 import type { JobState } from '../events/event-types.js';
 import type { LogRecord } from '../events/log-record.js';
-import type { FinishEntry, JobsState, JobView } from './state.js';
+import { incarnation } from './cluster.js';
+import type { ClusterState, FinishEntry, JobsState, JobView } from './state.js';
 import { defined, revise, stampOf } from './views.js';
 
 /** States in which a job occupies a slot of its holder. */
@@ -76,12 +77,18 @@ export function isHeldBy(job: JobView, instanceId: string, inc: number): boolean
   return heldStates.includes(job.state) && job.instanceId === instanceId && job.inc === inc;
 }
 
+/** Attempts of `job` that died while processing (poison jobs: docs/operations.md). */
+export function deathsOf(job: JobView): number {
+  return job.deaths ?? 0;
+}
+
 /**
  * Pure: the jobs projection after `record`. Expects the replay rules (apply-record.ts) to have
- * accepted the record; an event that does not concern jobs returns `jobs` itself. The maps may
+ * accepted the record; an event that does not concern jobs returns `jobs` itself. `cluster` is
+ * the cluster projection before `record` (whether a release's writer was stopping). The maps may
  * be mutable (applyBatch): only their return values are used, and reads come before writes.
  */
-export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
+export function reduceJobs(jobs: JobsState, record: LogRecord, cluster?: ClusterState): JobsState {
   switch (record.type) {
     case 'JobSubmitted': {
       const d = record.data;
@@ -170,7 +177,13 @@ export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
     case 'JobReleased': {
       const job = jobs.all.get(record.data.jobId);
       if (job === undefined) return jobs;
-      return revise(jobs, { all: jobs.all.set(job.jobId, released(job, record)) });
+      // A release by a stopping incarnation is its drain; by a started one, a fault of the attempt.
+      const writer = cluster === undefined ? undefined : incarnation(cluster, record.by, record.inc);
+      const death =
+        writer?.status === 'started'
+          ? `released by ${record.by} after a fault: ${record.data.reason}`
+          : undefined;
+      return revise(jobs, { all: jobs.all.set(job.jobId, released(job, record, death)) });
     }
     case 'JobRetried':
       return change(jobs, record, record.data.jobId, 'submitted', {}, [
@@ -178,18 +191,36 @@ export function reduceJobs(jobs: JobsState, record: LogRecord): JobsState {
         'review',
         'instanceId',
         'inc',
+        'deaths',
+        'lastDeath',
       ]);
     case 'JobCancelled': {
       const cancelled = Object.freeze({ by: record.data.by, reason: record.data.reason });
       return change(jobs, record, record.data.jobId, 'cancelled', { cancelled });
     }
     case 'InstanceStarted':
-      // A new incarnation replaces the old one: whatever the old one held goes back.
-      return releaseHeld(jobs, record, record.data.instanceId, (inc) => inc !== record.seq);
-    case 'InstanceStopped':
-    case 'InstanceLost': {
+      // A new incarnation replaces the old one: whatever the old one held goes back, and what it
+      // was processing died with it (it restarted without stopping).
+      return releaseHeld(
+        jobs,
+        record,
+        record.data.instanceId,
+        (inc) => inc !== record.seq,
+        (job) => `${job.instanceId ?? '?'} (inc ${job.inc ?? '?'}) restarted while processing it`,
+      );
+    case 'InstanceStopped': {
       const { instanceId, inc } = record.data;
       return releaseHeld(jobs, record, instanceId, (held) => held === inc);
+    }
+    case 'InstanceLost': {
+      const { instanceId, inc, reason } = record.data;
+      return releaseHeld(
+        jobs,
+        record,
+        instanceId,
+        (held) => held === inc,
+        () => `${instanceId} (inc ${inc}) was lost while processing it: ${reason}`,
+      );
     }
     case 'SettingChanged': {
       const { key, value } = record.data;
@@ -269,26 +300,37 @@ function archive(jobs: JobsState): JobsState {
   return revise(jobs, { all, finishOrder, finishedCount, archived });
 }
 
-function released(job: JobView, record: LogRecord): JobView {
-  return revise(job, { state: 'submitted', releases: job.releases + 1, updated: stampOf(record) }, [
+/** The job back to submitted; `death` (how it died) counts the attempt as died when it was processing. */
+function released(job: JobView, record: LogRecord, death?: string): JobView {
+  const patch: Partial<JobView> = {
+    state: 'submitted',
+    releases: job.releases + 1,
+    updated: stampOf(record),
+  };
+  const died = death !== undefined && job.state === 'processing';
+  return revise(job, died ? { ...patch, deaths: deathsOf(job) + 1, lastDeath: death } : patch, [
     'instanceId',
     'inc',
   ]);
 }
 
-/** Releases every job `instanceId` holds in an incarnation matching `incMatches`. */
+/**
+ * Releases every job `instanceId` holds in an incarnation matching `incMatches`; `death` says how
+ * a processing one died (absent: a graceful end, no death counted).
+ */
 function releaseHeld(
   jobs: JobsState,
   record: LogRecord,
   instanceId: string,
   incMatches: (inc: number) => boolean,
+  death?: (job: JobView) => string,
 ): JobsState {
   let all = jobs.all;
   for (const id of jobs.open) {
     const job = all.get(id);
     if (job === undefined || !heldStates.includes(job.state) || job.instanceId !== instanceId) continue;
     if (job.inc === undefined || !incMatches(job.inc)) continue;
-    all = all.set(id, released(job, record));
+    all = all.set(id, released(job, record, death?.(job)));
   }
   return all === jobs.all ? jobs : revise(jobs, { all });
 }

@@ -60,6 +60,13 @@ export interface JobView {
   readonly updated: Stamp;
   /** Attempts that ended by release (instance stopped or lost) rather than an outcome. */
   readonly releases: number;
+  /** Attempts that died while processing (absent: none): the holder's incarnation was lost or
+   *  replaced by its restart, or the holder released it after a fault. A graceful stop's release
+   *  is not a death. `maxAttempts` deaths send the job to the bad folder (E_JOB_GAVE_UP). Reset by
+   *  JobRetried. */
+  readonly deaths?: number;
+  /** How the last of those attempts died (for the bad folder's error file). */
+  readonly lastDeath?: string;
   readonly outcome?: 'processed' | 'routed' | 'skipped';
   readonly outputs?: readonly string[];
   readonly original?: string;
