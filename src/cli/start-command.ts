@@ -71,6 +71,8 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         const { Instance } = await import('../instance/instance.js');
         const logger = createLogger(opts.logLevel !== undefined ? { level: opts.logLevel } : {});
         const instance = new Instance({ conf, self, logger });
+        const { httpPart } = await import('../http/http-part.js');
+        const http = httpPart({ conf, self, log: () => instance.log, logger });
         let signals = 0;
         const undo = onSignals((signal) => {
           signals++;
@@ -78,18 +80,22 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
             { signal },
             signals === 1 ? 'draining: finishing or releasing jobs' : 'forcing the stop',
           );
+          http.beginStop();
           void instance.stop({ reason: `${signal} received`, force: signals > 1 });
         });
         try {
           await instance.start();
+          await http.start();
           ctx.err(
-            `darkroom ${self.name}: running (inc ${instance.status().inc}); SIGTERM or Ctrl-C stops it`,
+            `darkroom ${self.name}: running (inc ${instance.status().inc}), HTTP on port ${http.server()?.status().port ?? '-'}; SIGTERM or Ctrl-C stops it`,
           );
           await instance.whenStopped();
         } catch (err) {
+          http.beginStop();
           await instance.stop({ reason: 'start failed', force: true });
           throw err;
         } finally {
+          await http.stop();
           undo();
         }
         // A stopped instance leaves no handles; if the process lingers anyway, say what holds it.

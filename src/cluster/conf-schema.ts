@@ -204,6 +204,23 @@ export const confKeys = {
     description: 'A job whose attempts keep dying goes to the bad folder after this many attempts.',
     example: '3',
   },
+  maxUploadBytes: {
+    kind: 'int',
+    schema: z.number().int().min(1024, 'must be at least 1024 bytes'),
+    default: 209715200,
+    unit: 'bytes',
+    description:
+      'Largest image the HTTP API accepts in one upload (POST /api/jobs); larger ones get 413 E_UPLOAD_TOO_LARGE.',
+    example: '209715200',
+  },
+  sessionTtlMs: {
+    kind: 'int',
+    schema: ms(60000),
+    default: 43200000,
+    unit: 'ms',
+    description: 'How long a web login session lasts (the signed session cookie expires after it).',
+    example: '43200000',
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfKey = keyof typeof confKeys;

@@ -52,6 +52,10 @@ export interface ClusterConf {
   /** Coordinator packs log batches into segments this often (0: never). */
   readonly packEveryMs: number;
   readonly maxAttempts: number;
+  /** Largest upload the HTTP API takes (bytes). */
+  readonly maxUploadBytes: number;
+  /** Lifetime of a web login session (ms). */
+  readonly sessionTtlMs: number;
   /** SHA-256 (hex) of the file text: instances started with different confs can be told apart. */
   readonly hash: string;
 }
@@ -376,6 +380,8 @@ function assemble(
     logPollMs: num('logPollMs'),
     packEveryMs: num('packEveryMs'),
     maxAttempts: num('maxAttempts'),
+    maxUploadBytes: num('maxUploadBytes'),
+    sessionTtlMs: num('sessionTtlMs'),
     hash: createHash('sha256').update(text).digest('hex'),
   };
   return conf;

@@ -21,6 +21,18 @@ const path = z
   .min(1)
   .describe('a drive path: relative to the shared drive (absolute only outside it)');
 const json = z.record(z.string(), z.unknown());
+const role = z
+  .enum(['admin', 'operator', 'viewer'])
+  .describe('admin: everything; operator: jobs, pause/resume, review; viewer: read only');
+const passwordHash = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('scrypt$N$r$p$salt$hash (base64url); absent: the user cannot log in with a password');
+const actor = z
+  .string()
+  .optional()
+  .describe('the person who made the change (absent: written by the CLI or an instance)');
 
 /** Job states of the job state machine (DESIGN.md, Projections). */
 export const jobStates = [
@@ -73,7 +85,11 @@ export const eventSchemas = {
 
   // --- config -------------------------------------------------------------------------
   ChannelCreated: z
-    .object({ channel, settings: json.describe('the full channel settings (validated at the door)') })
+    .object({
+      channel,
+      settings: json.describe('the full channel settings (validated at the door)'),
+      by: actor,
+    })
     .strict(),
   ChannelUpdated: z
     .object({
@@ -81,19 +97,30 @@ export const eventSchemas = {
       revision: revision.describe('the revision this change was made against'),
       settings: json.describe('the full new settings'),
       changed: z.array(z.string()).describe('the setting paths that changed'),
+      by: actor,
     })
     .strict(),
-  ChannelDeleted: z.object({ channel, revision }).strict(),
-  ChannelPaused: z.object({ channel, reason: z.string() }).strict(),
-  ChannelResumed: z.object({ channel }).strict(),
+  ChannelDeleted: z.object({ channel, revision, by: actor }).strict(),
+  ChannelPaused: z.object({ channel, reason: z.string(), by: actor }).strict(),
+  ChannelResumed: z.object({ channel, by: actor }).strict(),
   ChannelStandbyEntered: z
     .object({ channel, reason: z.string().describe('why its input folder cannot be watched') })
     .strict(),
   ChannelStandbyLeft: z.object({ channel }).strict(),
-  UserAdded: z.object({ user: id, role: z.enum(['admin', 'operator', 'viewer']) }).strict(),
-  UserChanged: z.object({ user: id, role: z.enum(['admin', 'operator', 'viewer']) }).strict(),
-  UserRemoved: z.object({ user: id }).strict(),
-  SettingChanged: z.object({ key: z.string().min(1), value: z.unknown() }).strict(),
+  UserAdded: z.object({ user: id, role, passwordHash, by: actor }).strict(),
+  UserChanged: z.object({ user: id, role, passwordHash, by: actor }).strict(),
+  UserRemoved: z.object({ user: id, by: actor }).strict(),
+  TokenCreated: z
+    .object({
+      user: id.describe('the user the token acts as'),
+      tokenId: id.describe('the public part of the token (drk_<tokenId>_<secret>)'),
+      hash: z.string().min(1).describe('SHA-256 hex of the secret part; the token itself is never logged'),
+      label: z.string().max(200).describe('what the token is for'),
+      by: actor,
+    })
+    .strict(),
+  TokenRevoked: z.object({ user: id, tokenId: id, by: actor }).strict(),
+  SettingChanged: z.object({ key: z.string().min(1), value: z.unknown(), by: actor }).strict(),
 
   // --- jobs ---------------------------------------------------------------------------
   JobSubmitted: z
@@ -109,6 +136,7 @@ export const eventSchemas = {
       bytes: z.number().int().nonnegative(),
       ticket: json.optional().describe('overrides from an XML job ticket'),
       submittedBy: instanceId,
+      by: actor,
     })
     .strict(),
   JobAssigned: z.object({ jobId, instanceId, inc, attempt }).strict(),

@@ -63,6 +63,8 @@ export function reduceCluster(cluster: ClusterState, record: LogRecord): Cluster
     case 'UserAdded':
     case 'UserChanged':
     case 'UserRemoved':
+    case 'TokenCreated':
+    case 'TokenRevoked':
     case 'SettingChanged':
     case 'JobSubmitted':
     case 'JobAssigned':

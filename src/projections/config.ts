@@ -3,8 +3,8 @@
 import { Map as IMap } from 'immutable';
 import { assertNever } from '../assert-never.js';
 import type { LogRecord } from '../events/log-record.js';
-import type { ChannelView, ConfigState, UserView } from './state.js';
-import { revise, stampOf } from './views.js';
+import type { ChannelView, ConfigState, TokenView, UserView } from './state.js';
+import { defined, revise, stampOf } from './views.js';
 
 export function initialConfig(): ConfigState {
   return Object.freeze({
@@ -55,11 +55,38 @@ export function reduceConfig(config: ConfigState, record: LogRecord): ConfigStat
       return reviseChannel(config, record.data.channel, (ch) => revise(ch, { standby: record.data.reason }));
     case 'ChannelStandbyLeft':
       return reviseChannel(config, record.data.channel, (ch) => revise(ch, {}, ['standby']));
-    case 'UserAdded':
-    case 'UserChanged': {
-      const user: UserView = Object.freeze({ user: record.data.user, role: record.data.role });
+    case 'UserAdded': {
+      const d = record.data;
+      const user: UserView = defined({ user: d.user, role: d.role, passwordHash: d.passwordHash });
       return revise(config, { users: config.users.set(user.user, user) });
     }
+    case 'UserChanged':
+      return reviseUser(config, record.data.user, (u) =>
+        revise(
+          u,
+          record.data.passwordHash === undefined
+            ? { role: record.data.role }
+            : { role: record.data.role, passwordHash: record.data.passwordHash },
+        ),
+      );
+    case 'TokenCreated': {
+      const d = record.data;
+      const token: TokenView = Object.freeze({
+        tokenId: d.tokenId,
+        hash: d.hash,
+        label: d.label,
+        created: stampOf(record),
+      });
+      return reviseUser(config, d.user, (u) =>
+        revise(u, { tokens: Object.freeze([...(u.tokens ?? []), token]) }),
+      );
+    }
+    case 'TokenRevoked':
+      return reviseUser(config, record.data.user, (u) =>
+        revise(u, {
+          tokens: Object.freeze((u.tokens ?? []).filter((t) => t.tokenId !== record.data.tokenId)),
+        }),
+      );
     case 'UserRemoved':
       return revise(config, { users: config.users.delete(record.data.user) });
     case 'SettingChanged': {
@@ -91,6 +118,11 @@ export function reduceConfig(config: ConfigState, record: LogRecord): ConfigStat
     default:
       return assertNever(record, 'event');
   }
+}
+
+function reviseUser(config: ConfigState, name: string, change: (u: UserView) => UserView): ConfigState {
+  const u = config.users.get(name);
+  return u === undefined ? config : revise(config, { users: config.users.set(name, change(u)) });
 }
 
 function withChannel(config: ConfigState, view: ChannelView): ConfigState {

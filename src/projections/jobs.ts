@@ -241,6 +241,8 @@ export function reduceJobs(jobs: JobsState, record: LogRecord, cluster?: Cluster
     case 'UserAdded':
     case 'UserChanged':
     case 'UserRemoved':
+    case 'TokenCreated':
+    case 'TokenRevoked':
     case 'FilesPurged':
       return jobs;
     default:

@@ -65,7 +65,15 @@ export function ignoreReason(state: ProjectionState, record: LogRecord): string 
       return config.users.has(record.data.user) ? `user ${record.data.user} exists` : undefined;
     case 'UserChanged':
     case 'UserRemoved':
+    case 'TokenCreated':
       return config.users.has(record.data.user) ? undefined : `user ${record.data.user} does not exist`;
+    case 'TokenRevoked': {
+      const user = config.users.get(record.data.user);
+      if (user === undefined) return `user ${record.data.user} does not exist`;
+      return user.tokens?.some((t) => t.tokenId === record.data.tokenId) === true
+        ? undefined
+        : `user ${record.data.user} has no token ${record.data.tokenId}`;
+    }
     case 'JobSubmitted':
       if (jobs.all.has(record.data.jobId)) return `job ${record.data.jobId} exists`;
       return isArchived(jobs, record.data.jobId) ? `job ${record.data.jobId} exists (archived)` : undefined;

@@ -31,6 +31,18 @@ export interface ChannelView {
 export interface UserView {
   readonly user: string;
   readonly role: 'admin' | 'operator' | 'viewer';
+  /** scrypt hash of the password (src/http/passwords.ts); absent: no password login. */
+  readonly passwordHash?: string;
+  /** API tokens acting as this user (stored hashed). */
+  readonly tokens?: readonly TokenView[];
+}
+
+export interface TokenView {
+  readonly tokenId: string;
+  /** SHA-256 hex of the token's secret part. */
+  readonly hash: string;
+  readonly label: string;
+  readonly created: Stamp;
 }
 
 export interface ConfigState {
