@@ -5,6 +5,7 @@
 import type { Clock } from '../clock.js';
 import type { Condition } from '../events/conditions.js';
 import type { EventLog } from '../events/event-log.js';
+import { crashAt } from '../events/crash-point.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import type { ReadyFile } from '../hotfolders/hotfolder-watcher.js';
 import {
@@ -192,6 +193,7 @@ export class Ingest {
     try {
       const taken = await work;
       if (taken === undefined) return undefined;
+      crashAt('after-take');
       await this.appendSubmitted(taken, {
         channel,
         relPath: file.relPath,

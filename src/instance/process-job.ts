@@ -9,6 +9,7 @@ import { parseChannelSettings } from '../channels/channel-settings.js';
 import { mergePatch } from '../channels/settings-paths.js';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
+import { crashAt } from '../events/crash-point.js';
 import { resultTicketPath, writeResultTicket, type JobResult } from '../hotfolders/result-ticket.js';
 import { runPipeline } from '../imaging/pipeline.js';
 import { readStamp } from '../imaging/processing-stamp.js';
@@ -154,6 +155,7 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       isOurs: async (p) => (await readStamp(p).catch(() => undefined))?.context?.['jobId'] === job.jobId,
     });
     outputPath = published.path;
+    crashAt('after-publish');
   } else {
     await guard.check();
   }

@@ -12,7 +12,7 @@ import type { DarkroomEvent } from '../../src/events/event-types.js';
 import type { LogRecord } from '../../src/events/log-record.js';
 import { coordinatorGap } from '../../src/instance/election-watch.js';
 import type { ProjectionState } from '../../src/projections/state.js';
-import { SimChecker } from './sim-checker.js';
+import { LogInvariants } from '../support/log-invariants.js';
 import { SimLog, type AppendResult } from './sim-log.js';
 
 export const HEARTBEAT_MS = 200;
@@ -111,12 +111,12 @@ export interface SimSummary {
   readonly steps: number;
   readonly records: number;
   readonly violations: readonly string[];
-  readonly counts: SimChecker['counts'] & { duplicateWork: number; refused: number };
+  readonly counts: LogInvariants['counts'] & { duplicateWork: number; refused: number };
 }
 
 export class SimCluster {
   readonly log = new SimLog();
-  readonly checker = new SimChecker();
+  readonly checker = new LogInvariants();
   readonly nodes: Node[] = [];
   now = 0;
   sharedLease: Lease | undefined;

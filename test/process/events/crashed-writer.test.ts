@@ -4,7 +4,7 @@ import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { crashPoints } from '../../../src/events/crash-point.js';
+import { batchCrashPoints } from '../../../src/events/crash-point.js';
 import { EventLog } from '../../../src/events/event-log.js';
 import type { LogRecord } from '../../../src/events/log-record.js';
 import { readRecords, verifyLog } from '../../../src/events/log-reader.js';
@@ -46,7 +46,7 @@ async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs =
 }
 
 describe('a writer killed at a crash point', () => {
-  for (const point of crashPoints) {
+  for (const point of batchCrashPoints) {
     it(`at ${point}: the next append repairs what must be, verify passes, no acknowledged event is missing`, async () => {
       dir = await mkdtemp(join(tmpdir(), 'darkroom-crash-'));
       const w = runWriter('log-writer-crash', {

@@ -1,9 +1,33 @@
-// Invariant checker for the simulation: follows the log record by record with its own small model
+// Log invariants (DESIGN.md 3, 4; the replay rules' fences), shared by the simulation (test/sim)
+// and the fault harness (test/faults): follows the log record by record with its own small model
 // (terms, incarnations, job holders), independent of the replay rules, and reports every record
 // that took effect although it breaks an invariant, plus any difference between that model and
 // the projection the real reducers built.
 import type { LogRecord } from '../../src/events/log-record.js';
-import type { SimLog } from './sim-log.js';
+import { applyRecord } from '../../src/projections/apply-record.js';
+import { initialState } from '../../src/projections/initial-state.js';
+import type { ProjectionState } from '../../src/projections/state.js';
+
+/** A log with the projection after every seq (the simulation's, or a real log folded here). */
+export interface CheckedLog {
+  readonly seq: number;
+  readonly records: readonly LogRecord[];
+  readonly tip: ProjectionState;
+  /** True when the record at `seq` took effect (the replay rules did not ignore it). */
+  applied(seq: number): boolean;
+}
+
+/** A real log's records folded with the real reducers, as a CheckedLog. */
+export function foldedLog(records: readonly LogRecord[]): CheckedLog {
+  const applied: boolean[] = [];
+  let state = initialState();
+  for (const r of records) {
+    const before = state.meta.ignored.get(r.type) ?? 0;
+    state = applyRecord(state, r);
+    applied.push((state.meta.ignored.get(r.type) ?? 0) === before);
+  }
+  return { seq: records.length, records, tip: state, applied: (seq) => applied[seq - 1] === true };
+}
 
 interface Holder {
   readonly instanceId: string;
@@ -18,7 +42,7 @@ const coordinatorOnly = new Set([
   'ChannelStandbyLeft',
 ]);
 
-export class SimChecker {
+export class LogInvariants {
   readonly violations: string[] = [];
   #checked = 0;
   #term = 0;
@@ -34,7 +58,7 @@ export class SimChecker {
   readonly counts = { elections: 0, assignments: 0, ignored: 0, lost: 0, outcomes: 0 };
 
   /** Checks every record appended since the last call, then the projection against the model. */
-  follow(log: SimLog): void {
+  follow(log: CheckedLog): void {
     while (this.#checked < log.seq) {
       this.#checked++;
       const r = log.records[this.#checked - 1]!;
@@ -53,7 +77,7 @@ export class SimChecker {
   }
 
   /** An append whose conditions held must take effect whole: its decider's conditions were complete. */
-  acceptedWhole(log: SimLog, records: readonly LogRecord[], what: string): void {
+  acceptedWhole(log: CheckedLog, records: readonly LogRecord[], what: string): void {
     for (const r of records) {
       if (!log.applied(r.seq))
         this.#fail(`${what}: seq ${r.seq} ${r.type} passed its conditions but was ignored`);
@@ -129,9 +153,17 @@ export class SimChecker {
         this.counts.assignments++;
         return;
       }
+      case 'JobCancelled':
+        this.#holders.set(r.data.jobId, undefined);
+        return;
+      case 'JobRetried':
+        // A failed job run again (an operator's decision): it may get a new outcome.
+        this.#outcomes.set(r.data.jobId, 0);
+        return;
       case 'JobStarted':
       case 'JobCompleted':
       case 'JobFailed':
+      case 'JobReviewRequested':
       case 'JobReleased': {
         const { jobId, attempt } = r.data;
         const h = this.#holders.get(jobId);
@@ -159,7 +191,7 @@ export class SimChecker {
   }
 
   /** The projection the real reducers built agrees with this model on terms, holders, outcomes. */
-  #compare(log: SimLog): void {
+  #compare(log: CheckedLog): void {
     const s = log.tip;
     if (s.cluster.term !== this.#term) this.#fail(`projection term ${s.cluster.term}, model ${this.#term}`);
     for (const [jobId, h] of this.#holders) {
