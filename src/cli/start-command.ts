@@ -85,10 +85,13 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         });
         try {
           await instance.start();
-          await http.start();
-          ctx.err(
-            `darkroom ${self.name}: running (inc ${instance.status().inc}), HTTP on port ${http.server()?.status().port ?? '-'}; SIGTERM or Ctrl-C stops it`,
-          );
+          // A signal during start is honoured: start resolves without running, and HTTP never starts.
+          if (instance.status().status === 'running') {
+            await http.start();
+            ctx.err(
+              `darkroom ${self.name}: running (inc ${instance.status().inc}), HTTP on port ${http.server()?.status().port ?? '-'}; SIGTERM or Ctrl-C stops it`,
+            );
+          }
           await instance.whenStopped();
         } catch (err) {
           http.beginStop();
@@ -98,6 +101,9 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
           await http.stop();
           undo();
         }
+        // Ended by itself: another process runs with this id (E_INSTANCE_DUPLICATE).
+        const failure = instance.failure();
+        if (failure !== undefined) throw failure;
         // A stopped instance leaves no handles; if the process lingers anyway, say what holds it.
         setTimeout(() => {
           logger.warn(

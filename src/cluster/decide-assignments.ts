@@ -1,6 +1,7 @@
 // decideAssignments: pure decider handing submitted jobs to live instances with free slots.
 // Higher channel priority first; round-robin across channels of equal priority, starting with
-// the channel served least recently; never to a stopping, stopped or lost instance.
+// the channel served least recently; never to a stopping, stopped or lost instance, nor to one
+// the failure detector judges unfit (storage stalled, quiet).
 import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { actingCoordinator } from '../projections/cluster.js';
@@ -13,6 +14,15 @@ export interface AssigningCoordinator {
   readonly instanceId: string;
   readonly inc: number;
   readonly term: number;
+}
+
+export interface AssignmentOptions {
+  /**
+   * Instance ids that get no new work now although the log says started: the failure detector
+   * judges them storage-stalled or quiet (heartbeats and drive signs) for half the failure
+   * timeout. Their held jobs still count against their slots.
+   */
+  readonly unavailable?: ReadonlySet<string>;
 }
 
 export interface AssignmentDecision {
@@ -44,6 +54,7 @@ const nothing: AssignmentDecision = Object.freeze({ events: [], conditions: [] }
 export function decideAssignments(
   state: ProjectionState,
   coordinator: AssigningCoordinator,
+  options: AssignmentOptions = {},
 ): AssignmentDecision {
   const { cluster, jobs, config } = state;
   const acting = actingCoordinator(cluster);
@@ -59,7 +70,10 @@ export function decideAssignments(
 
   const slots: Slot[] = [];
   for (const view of cluster.instances.values()) {
-    if (view.status === 'started') slots.push({ view, free: view.slots });
+    if (view.status === 'started') {
+      const fit = options.unavailable?.has(view.instanceId) !== true;
+      slots.push({ view, free: fit ? view.slots : 0 });
+    }
   }
   const waiting = new Map<string, JobView[]>();
   for (const id of jobs.open) {

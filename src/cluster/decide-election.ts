@@ -1,10 +1,13 @@
-// decideElection: pure decider for coordinator elections. When no coordinator is alive, the
-// earliest-started live instance (lowest incarnation, never wall-clock time) proposes itself for
-// the next term; the log's term condition lets at most one proposal per term through.
+// decideElection: pure decider for coordinator elections. When no coordinator is alive, a live
+// instance proposes itself for the next term; the log's term condition lets at most one proposal
+// per term through. The earliest-started live instance (lowest incarnation, never wall-clock time;
+// ties, which cannot happen in one log, broken by instance id) proposes first; the k-th in that
+// order proposes once the gap has lasted k × stepMs, so an election converges even when the
+// earliest candidates are alive but do not act (whoever died before, whatever they believe).
 import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { incarnation, isLive } from '../projections/cluster.js';
-import type { ProjectionState } from '../projections/state.js';
+import type { InstanceView, ProjectionState } from '../projections/state.js';
 
 export type CoordinatorElectedEvent = Extract<DarkroomEvent, { type: 'CoordinatorElected' }>;
 
@@ -15,11 +18,21 @@ export interface ElectionSelf {
 
 export interface ElectionOptions {
   /**
-   * Instance ids whose current incarnation the caller judges silent (heartbeats and lease quiet
-   * for the failure timeout). They count as not alive: neither coordinator nor candidate. The
-   * projection alone cannot know this; without it only stopping/stopped/lost counts as dead.
+   * Instance ids the caller judges silent or unfit (heartbeats and drive-side signs quiet for the
+   * failure timeout, or storage stalled). They count as not alive: neither coordinator nor
+   * candidate. The projection alone cannot know this; without it only stopping/stopped/lost count.
+   * An instance never counts itself in this set.
    */
   readonly silent?: ReadonlySet<string>;
+  /**
+   * The caller judges the projection's coordinator not alive although it is started: its lease
+   * and heartbeats are quiet, or it is the caller itself and no longer acts (stepped down).
+   */
+  readonly coordinatorGone?: boolean;
+  /** How long (ms, the caller's monotonic clock) the caller has seen no live coordinator. Default 0. */
+  readonly gapForMs?: number;
+  /** Delay per rank: the k-th candidate proposes once gapForMs >= k × stepMs. Default Infinity (only the first). */
+  readonly stepMs?: number;
 }
 
 export interface ElectionDecision {
@@ -27,35 +40,53 @@ export interface ElectionDecision {
   readonly conditions: readonly Condition[];
 }
 
+const nothing: ElectionDecision = Object.freeze({ events: [], conditions: [] });
+
+/** Pure: the live candidates in election order (lowest incarnation first, then instance id). */
+export function electionOrder(
+  state: ProjectionState,
+  self: ElectionSelf,
+  silent?: ReadonlySet<string>,
+): InstanceView[] {
+  const out: InstanceView[] = [];
+  for (const view of state.cluster.instances.values()) {
+    if (view.status !== 'started') continue;
+    if (view.instanceId !== self.instanceId && silent?.has(view.instanceId) === true) continue;
+    out.push(view);
+  }
+  return out.sort(
+    (a, b) => a.inc - b.inc || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0),
+  );
+}
+
 /**
  * Pure: CoordinatorElected for term n + 1 naming `self`, with conditions "term is still n" and
- * "self's incarnation is live", when no coordinator is alive and `self` is the live instance
- * with the lowest incarnation; undefined otherwise (a coordinator is alive, self is not live,
- * or another instance started earlier).
+ * "self's incarnation is live", when no coordinator is alive and `self` is the first live
+ * candidate, or the k-th and the gap has lasted k × stepMs. Empty otherwise (a coordinator is
+ * alive, self is not live, or it is not self's turn yet).
  */
 export function decideElection(
   state: ProjectionState,
   self: ElectionSelf,
   options: ElectionOptions = {},
-): ElectionDecision | undefined {
+): ElectionDecision {
   const { cluster } = state;
   const silent = (instanceId: string): boolean =>
     instanceId !== self.instanceId && options.silent?.has(instanceId) === true;
-  if (!isLive(cluster, self.instanceId, self.inc)) return undefined;
+  if (!isLive(cluster, self.instanceId, self.inc)) return nothing;
   const c = cluster.coordinator;
   if (
     c !== undefined &&
     incarnation(cluster, c.instanceId, c.inc)?.status === 'started' &&
-    !silent(c.instanceId)
+    !silent(c.instanceId) &&
+    options.coordinatorGone !== true
   ) {
-    return undefined;
+    return nothing;
   }
-  let earliest: ElectionSelf | undefined;
-  for (const view of cluster.instances.values()) {
-    if (view.status !== 'started' || silent(view.instanceId)) continue;
-    if (earliest === undefined || view.inc < earliest.inc) earliest = view;
-  }
-  if (earliest?.instanceId !== self.instanceId || earliest.inc !== self.inc) return undefined;
+  const order = electionOrder(state, self, options.silent);
+  const rank = order.findIndex((v) => v.instanceId === self.instanceId && v.inc === self.inc);
+  if (rank < 0) return nothing;
+  if (rank > 0 && !((options.gapForMs ?? 0) >= rank * (options.stepMs ?? Infinity))) return nothing;
   const term = cluster.term;
   const decision: ElectionDecision = {
     events: [

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
+import { DarkroomError } from '../errors/darkroom-error.js';
 
 export interface Lease {
   readonly term: number;
@@ -24,10 +25,29 @@ export function leaseFile(sharedDir: string): string {
   return join(sharedDir, 'cluster', 'lease.json');
 }
 
-/** Writes the lease under a temp name and renames it over lease.json. Touches the shared drive. */
+/**
+ * Writes the lease under a temp name and renames it over lease.json, unless the lease on the drive
+ * already names a newer term (or another holder of this term): then E_LEASE_NEWER_TERM, and
+ * nothing is written. Touches the shared drive. The check and the rename are two steps: a writer
+ * paused between them can overwrite a newer term's lease once; readers ignore a lease whose term
+ * is older than the log's, so that costs the newer coordinator one beat, never a failover.
+ */
 export async function writeLease(sharedDir: string, lease: Lease): Promise<void> {
   const dir = join(sharedDir, 'cluster');
   await mkdir(dir, { recursive: true });
+  const current = await readLeaseFile(sharedDir);
+  if (
+    current.kind === 'lease' &&
+    (current.lease.term > lease.term ||
+      (current.lease.term === lease.term &&
+        (current.lease.instanceId !== lease.instanceId || current.lease.inc !== lease.inc)))
+  ) {
+    throw new DarkroomError('E_LEASE_NEWER_TERM', {
+      found: current.lease.term,
+      holder: `${current.lease.instanceId} (inc ${current.lease.inc})`,
+      term: lease.term,
+    });
+  }
   const tmp = join(dir, `.lease.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, `${JSON.stringify(lease)}\n`, { flag: 'wx' });
@@ -38,13 +58,19 @@ export async function writeLease(sharedDir: string, lease: Lease): Promise<void>
   }
 }
 
-/** The current lease, or undefined when there is none or it cannot be parsed (a lease is a hint). */
-export async function readLease(sharedDir: string): Promise<Lease | undefined> {
+/** One read of the lease file: its content, absent, or unreadable this time (torn, foreign, I/O error). */
+export type LeaseRead =
+  | { readonly kind: 'lease'; readonly lease: Lease }
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+export async function readLeaseFile(sharedDir: string): Promise<LeaseRead> {
   let text: string;
   try {
     text = await readFile(leaseFile(sharedDir), 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { kind: 'absent' } : { kind: 'unreadable', reason: String(code ?? err) };
   }
   try {
     const v = JSON.parse(text) as Partial<Lease>;
@@ -54,12 +80,21 @@ export async function readLease(sharedDir: string): Promise<Lease | undefined> {
       typeof v.inc === 'number' &&
       typeof v.counter === 'number'
     ) {
-      return { term: v.term, instanceId: v.instanceId, inc: v.inc, counter: v.counter };
+      return {
+        kind: 'lease',
+        lease: { term: v.term, instanceId: v.instanceId, inc: v.inc, counter: v.counter },
+      };
     }
   } catch {
     // A torn or foreign file counts as "no lease seen this time".
   }
-  return undefined;
+  return { kind: 'unreadable', reason: 'not a lease' };
+}
+
+/** The current lease, or undefined when there is none or it cannot be read this time. */
+export async function readLease(sharedDir: string): Promise<Lease | undefined> {
+  const r = await readLeaseFile(sharedDir);
+  return r.kind === 'lease' ? r.lease : undefined;
 }
 
 function leaseKey(l: Lease): string {
@@ -69,7 +104,9 @@ function leaseKey(l: Lease): string {
 /**
  * Judges a lease by the reader's own monotonic clock: the lease is alive while its content
  * changed less than `failureTimeoutMs` ago. The first observation counts as a change, so a
- * freshly started reader gives the holder one full timeout before judging it dead.
+ * freshly started reader gives the holder one full timeout before judging it dead. A read that
+ * found nothing usable (absent, torn, an I/O error) changes nothing: one bad read is not silence,
+ * only a lease that stayed the same for the whole timeout is.
  */
 export class LeaseObserver {
   readonly #clock: Clock;
@@ -81,8 +118,20 @@ export class LeaseObserver {
     this.#clock = clock;
   }
 
-  observe(lease: Lease | undefined): void {
-    const key = lease === undefined ? '' : leaseKey(lease);
+  observe(read: LeaseRead | Lease | undefined): void {
+    const lease =
+      read === undefined
+        ? undefined
+        : 'kind' in read
+          ? read.kind === 'lease'
+            ? read.lease
+            : undefined
+          : read;
+    if (lease === undefined) {
+      this.#changedAt ??= this.#clock.now();
+      return;
+    }
+    const key = leaseKey(lease);
     if (this.#changedAt === undefined || key !== this.#lastKey) {
       this.#changedAt = this.#clock.now();
       this.#lastKey = key;
@@ -130,7 +179,7 @@ export class LeaseHolder {
     return this.#holder.term;
   }
 
-  /** Writes the next counter value; on failure the previous renewal time stands. */
+  /** Writes the next counter value; on failure the previous renewal time stands (E_LEASE_NEWER_TERM: a newer term holds it). */
   async renew(): Promise<void> {
     const next = this.#counter + 1;
     await writeLease(this.#sharedDir, { ...this.#holder, counter: next });

@@ -5,28 +5,30 @@
 // wake-ups. A peer with a wrong secret, or a name not in the conf, is refused and the log line
 // says why. Lost connections are dialled again with backoff.
 //
-// The heartbeat path does no disk I/O: `beat()` reads in-memory state only. ws stays behind
-// this one door, with a small explicit maxPayload.
+// The heartbeat path does no disk I/O and does not use libuv's pool (which hung drive calls can
+// fill): `beat()` reads in-memory state only, host names are resolved with c-ares
+// (`dns.promises.resolve*`, not `dns.lookup`) or are numeric, random bytes are drawn
+// synchronously, and compression (zlib, on the pool) is off. Messages are validated with zod
+// and carry the protocol version (peer-messages.ts). ws stays behind this one door, with a
+// small explicit maxPayload.
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { promises as dns } from 'node:dns';
+import { readFileSync } from 'node:fs';
+import { isIP, type AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { systemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ServerEntry } from './conf.js';
 import { peerProof, verifyPeerProof } from './peer-auth.js';
+import {
+  decodePeerMessage,
+  encodePeerMessage,
+  type Beat,
+  type OutgoingMessage,
+  type PeerMessage,
+} from './peer-messages.js';
 
-/** What a heartbeat carries. */
-export interface Beat {
-  readonly instanceId: string;
-  /** Incarnation (seq of its InstanceStarted; 0 before it is acknowledged). */
-  readonly inc: number;
-  /** Last applied log seq. */
-  readonly seq: number;
-  readonly term: number;
-  readonly freeSlots: number;
-  /** Jobs running / slots (0..1). */
-  readonly load: number;
-}
+export type { Beat } from './peer-messages.js';
 
 export interface PeerView {
   readonly name: string;
@@ -69,12 +71,7 @@ export const PEER_MAX_PAYLOAD = 16 * 1024;
 /** A connection that has not authenticated within this time is closed. */
 const HANDSHAKE_MS = 5_000;
 
-type Msg =
-  | { t: 'challenge'; name: string; nonce: string }
-  | { t: 'hello'; name: string; mac: string; nonce: string }
-  | { t: 'welcome'; mac: string }
-  | { t: 'beat'; beat: Beat }
-  | { t: 'grew'; seq: number };
+type Msg = PeerMessage;
 
 interface PeerState {
   dialled?: WebSocket;
@@ -82,22 +79,60 @@ interface PeerState {
   lastBeatAt?: number;
   beat?: Beat;
   refused?: string;
+  malformed?: string;
   redialMs: number;
   redialTimer?: NodeJS.Timeout;
 }
 
-function parse(data: RawData): Msg | undefined {
+function frameText(data: RawData): string {
+  const buf = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(new Uint8Array(data));
+  return buf.toString('utf8');
+}
+
+/** Names from /etc/hosts, read once when the mesh starts (c-ares does not read it). */
+function hostsFile(): Map<string, string> {
+  const out = new Map<string, string>();
+  let text: string;
   try {
-    const buf = Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.isBuffer(data)
-        ? data
-        : Buffer.from(new Uint8Array(data));
-    const m = JSON.parse(buf.toString('utf8')) as Msg;
-    return typeof m === 'object' && m !== null && typeof m.t === 'string' ? m : undefined;
+    text = readFileSync('/etc/hosts', 'utf8');
   } catch {
-    return undefined;
+    return out;
   }
+  for (const line of text.split('\n')) {
+    const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (addr === undefined || isIP(addr) === 0) continue;
+    for (const n of names) if (!out.has(n.toLowerCase())) out.set(n.toLowerCase(), addr);
+  }
+  return out;
+}
+
+/**
+ * A numeric address for `host` without libuv's pool: numeric as is, /etc/hosts (read at start),
+ * then DNS through c-ares (A, then AAAA). Throws when the name does not resolve.
+ */
+export async function resolveHost(host: string, hosts: ReadonlyMap<string, string>): Promise<string> {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare) !== 0) return bare;
+  const known =
+    hosts.get(bare.toLowerCase()) ?? (bare.toLowerCase() === 'localhost' ? '127.0.0.1' : undefined);
+  if (known !== undefined) return known;
+  try {
+    const [a] = await dns.resolve4(bare);
+    if (a !== undefined) return a;
+  } catch {
+    // try AAAA
+  }
+  const [aaaa] = await dns.resolve6(bare);
+  if (aaaa === undefined) throw new Error(`${host} has no address`);
+  return aaaa;
+}
+
+function urlHost(addr: string): string {
+  return isIP(addr) === 6 ? `[${addr}]` : addr;
 }
 
 export class PeerMesh {
@@ -108,6 +143,7 @@ export class PeerMesh {
   readonly #peers = new Map<string, PeerState>();
   readonly #pending = new Set<WebSocket>();
   #server: WebSocketServer | undefined;
+  #hosts: ReadonlyMap<string, string> = new Map();
   #beatTimer: NodeJS.Timeout | undefined;
   #status: MeshStatus = 'idle';
   #stopping: Promise<void> | undefined;
@@ -139,8 +175,10 @@ export class PeerMesh {
       port: this.#o.self.clusterPort,
       ...(this.#o.listenHost !== undefined ? { host: this.#o.listenHost } : {}),
       maxPayload: PEER_MAX_PAYLOAD,
+      perMessageDeflate: false,
     });
     this.#server = server;
+    this.#hosts = hostsFile();
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
@@ -196,17 +234,37 @@ export class PeerMesh {
   #dial(name: string): void {
     if (this.#status !== 'running') return;
     const entry = this.#o.servers.find((s) => s.name === name)!;
-    const ws = new WebSocket(`ws://${entry.host}:${entry.clusterPort}/`, {
+    resolveHost(entry.host, this.#hosts).then(
+      (addr) => this.#dialAt(name, entry, addr),
+      (err: unknown) => {
+        const p = this.#peers.get(name)!;
+        p.refused = `${entry.host} does not resolve: ${(err as Error).message}`;
+        this.#log.warn({ peer: name }, `cannot dial ${name}: ${p.refused}`);
+        this.#scheduleRedial(name);
+      },
+    );
+  }
+
+  #dialAt(name: string, entry: ServerEntry, addr: string): void {
+    if (this.#status !== 'running') return;
+    const ws = new WebSocket(`ws://${urlHost(addr)}:${entry.clusterPort}/`, {
       maxPayload: PEER_MAX_PAYLOAD,
       handshakeTimeout: HANDSHAKE_MS,
+      perMessageDeflate: false,
     });
     this.#pending.add(ws);
     const nonce = this.#random(16).toString('hex');
     let authed = false;
     const timer = setTimeout(() => ws.terminate(), HANDSHAKE_MS);
     ws.on('message', (data) => {
-      const m = parse(data);
-      if (!authed && m?.t === 'challenge') {
+      const d = decodePeerMessage(frameText(data));
+      if (!d.ok) {
+        if (!authed) this.#refuse(name, ws, d.why);
+        else this.#malformed(name, d.why);
+        return;
+      }
+      const m = d.message;
+      if (!authed && m.t === 'challenge') {
         if (m.name !== name) {
           this.#refuse(
             name,
@@ -216,8 +274,8 @@ export class PeerMesh {
           return;
         }
         const mac = peerProof(this.#o.secret, m.nonce, this.#o.self.name, 'dialer');
-        ws.send(JSON.stringify({ t: 'hello', name: this.#o.self.name, mac, nonce } satisfies Msg));
-      } else if (!authed && m?.t === 'welcome') {
+        send(ws, { t: 'hello', name: this.#o.self.name, mac, nonce });
+      } else if (!authed && m.t === 'welcome') {
         if (!verifyPeerProof(this.#o.secret, nonce, name, 'acceptor', m.mac)) {
           this.#refuse(name, ws, `${name} does not know the cluster secret (its proof is wrong)`);
           return;
@@ -226,7 +284,7 @@ export class PeerMesh {
         clearTimeout(timer);
         this.#pending.delete(ws);
         this.#connected(name, ws, 'dialled');
-      } else if (authed && m !== undefined) this.#received(name, m);
+      } else if (authed) this.#received(name, m);
     });
     ws.on('error', () => undefined); // 'close' follows; a refused dial is the usual case while a peer is down
     ws.on('close', (code, reason) => {
@@ -264,11 +322,17 @@ export class PeerMesh {
     const nonce = this.#random(16).toString('hex');
     let peer: string | undefined;
     const timer = setTimeout(() => ws.terminate(), HANDSHAKE_MS);
-    ws.send(JSON.stringify({ t: 'challenge', name: this.#o.self.name, nonce } satisfies Msg));
+    send(ws, { t: 'challenge', name: this.#o.self.name, nonce });
     ws.on('message', (data) => {
-      const m = parse(data);
+      const d = decodePeerMessage(frameText(data));
+      if (!d.ok) {
+        if (peer === undefined) this.#refuseIncoming(ws, from, d.why);
+        else this.#malformed(peer, d.why);
+        return;
+      }
+      const m = d.message;
       if (peer === undefined) {
-        if (m?.t !== 'hello') return this.#refuseIncoming(ws, from, 'did not introduce itself');
+        if (m.t !== 'hello') return this.#refuseIncoming(ws, from, 'did not introduce itself');
         if (!this.#peers.has(m.name))
           return this.#refuseIncoming(
             ws,
@@ -286,9 +350,9 @@ export class PeerMesh {
         clearTimeout(timer);
         this.#pending.delete(ws);
         const mac = peerProof(this.#o.secret, m.nonce, this.#o.self.name, 'acceptor');
-        ws.send(JSON.stringify({ t: 'welcome', mac } satisfies Msg));
+        send(ws, { t: 'welcome', mac });
         this.#connected(peer, ws, 'accepted');
-      } else if (m !== undefined) this.#received(peer, m);
+      } else this.#received(peer, m);
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
@@ -329,31 +393,46 @@ export class PeerMesh {
 
   #received(name: string, m: Msg): void {
     const p = this.#peers.get(name)!;
-    if (m.t === 'beat' && typeof m.beat === 'object' && m.beat !== null) {
+    if (m.t === 'beat') {
+      if (m.beat.instanceId !== name) {
+        this.#malformed(name, `its heartbeat names ${m.beat.instanceId}`);
+        return;
+      }
       p.lastBeatAt = this.#clock.now();
       p.beat = m.beat;
       this.#o.onBeat?.(name, m.beat);
-    } else if (m.t === 'grew' && typeof m.seq === 'number') {
+    } else if (m.t === 'grew') {
       this.#o.onGrew?.(name, m.seq);
     }
   }
 
+  /** An authenticated peer sent something invalid: logged once per kind of problem, then ignored. */
+  #malformed(name: string, why: string): void {
+    const p = this.#peers.get(name)!;
+    if (p.malformed === why) return;
+    p.malformed = why;
+    this.#log.warn({ peer: name }, `ignoring a message from ${name}: ${why}`);
+  }
+
   #sendBeat(ws: WebSocket): void {
-    if (ws.readyState === WebSocket.OPEN)
-      ws.send(JSON.stringify({ t: 'beat', beat: this.#o.beat() } satisfies Msg));
+    if (ws.readyState === WebSocket.OPEN) send(ws, { t: 'beat', beat: this.#o.beat() });
   }
 
   #sendBeats(): void {
-    const msg = JSON.stringify({ t: 'beat', beat: this.#o.beat() } satisfies Msg);
+    const msg = encodePeerMessage({ t: 'beat', beat: this.#o.beat() });
     for (const p of this.#peers.values()) {
       for (const ws of [p.dialled, p.accepted]) if (ws?.readyState === WebSocket.OPEN) ws.send(msg);
     }
   }
 
-  #broadcast(m: Msg): void {
-    const text = JSON.stringify(m);
+  #broadcast(m: OutgoingMessage): void {
+    const text = encodePeerMessage(m);
     for (const p of this.#peers.values()) {
       for (const ws of [p.dialled, p.accepted]) if (ws?.readyState === WebSocket.OPEN) ws.send(text);
     }
   }
+}
+
+function send(ws: WebSocket, m: OutgoingMessage): void {
+  ws.send(encodePeerMessage(m));
 }

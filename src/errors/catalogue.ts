@@ -36,6 +36,28 @@ export const catalogue = {
     'Send the request to another instance.',
   ),
 
+  E_INSTANCE_DUPLICATE: spec(
+    'refusal',
+    409,
+    75,
+    'instance {instanceId} is already running ({where}); one id, one process',
+    'Stop the other process first, or start this one with another --id from the conf.',
+  ),
+  E_CLUSTER_PORT_IN_USE: spec(
+    'fault',
+    500,
+    69,
+    'cluster port {port} of {instanceId} is in use on this host: {reason}',
+    'Stop what listens there, or give this server another cluster port in the conf (NAME@HOST:PORT).',
+  ),
+  E_LEASE_NEWER_TERM: spec(
+    'refusal',
+    409,
+    75,
+    'the coordinator lease is held for term {found} by {holder}; term {term} is over',
+    'Nothing to do: this instance stops acting as coordinator of the old term.',
+  ),
+
   // --- configuration (conf file, settings) ---------------------------------------------
   E_CONF_UNREADABLE: spec(
     'input',

@@ -18,8 +18,13 @@ export type Condition =
     }
   /** No job with this id exists yet. */
   | { readonly kind: 'jobAbsent'; readonly jobId: string }
-  /** `instanceId` incarnation `inc` is still live (started, not stopped or lost). */
-  | { readonly kind: 'incarnation'; readonly instanceId: string; readonly inc: number };
+  /** `instanceId` incarnation `inc` is current and in one of `statuses` (default: started). */
+  | {
+      readonly kind: 'incarnation';
+      readonly instanceId: string;
+      readonly inc: number;
+      readonly statuses?: readonly ('started' | 'stopping')[];
+    };
 
 /** Why a condition failed: the condition and what was found instead. */
 export interface ConditionFailure {
@@ -42,6 +47,6 @@ export function describeCondition(c: Condition): string {
     case 'jobAbsent':
       return `job ${c.jobId} does not exist`;
     case 'incarnation':
-      return `${c.instanceId} incarnation ${c.inc} is live`;
+      return `${c.instanceId} incarnation ${c.inc} is ${(c.statuses ?? ['started']).join('|')}`;
   }
 }

@@ -41,11 +41,15 @@ export interface EventLogOptions<S> {
   replayWorkerMinSegments?: number;
   /** Tests: another entry file for the replay worker. */
   replayWorkerEntry?: URL;
+  /** Aborts open(): the replay stops between files and open() rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
 
 interface PendingAppend extends AppendRequest {
+  /** Aborted before its batch is written: the append is rejected (E_LOG_NOT_ACKNOWLEDGED), never written. */
+  signal?: AbortSignal | undefined;
   resolve(records: readonly LogRecord[]): void;
   reject(err: unknown): void;
 }
@@ -67,6 +71,7 @@ export class EventLog<S> {
   private writing: Promise<void> | undefined;
   private mutex: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(records: readonly LogRecord[], state: S) => void>();
+  private readonly writtenListeners = new Set<(lastSeq: number) => void>();
   private readonly changeWaiters = new Set<() => void>();
   private pendingRepairs: DarkroomEvent[] = [];
   private readonly warnedTrailing = new Set<string>();
@@ -91,6 +96,7 @@ export class EventLog<S> {
   /** Creates the folders if needed, loads the newest matching snapshot and replays the tail. */
   static async open<S>(o: EventLogOptions<S>): Promise<EventLog<S>> {
     const log = new EventLog(o);
+    o.signal?.throwIfAborted();
     try {
       await mkdir(join(o.sharedDir, 'log'), { recursive: true });
       await mkdir(join(o.sharedDir, 'snapshots'), { recursive: true });
@@ -126,6 +132,12 @@ export class EventLog<S> {
   onApplied(listener: (records: readonly LogRecord[], state: S) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Registers a listener called after each batch this handle wrote is acknowledged; returns its undo. */
+  onWritten(listener: (lastSeq: number) => void): () => void {
+    this.writtenListeners.add(listener);
+    return () => this.writtenListeners.delete(listener);
   }
 
   // --- loading and reading -------------------------------------------------------------
@@ -182,7 +194,7 @@ export class EventLog<S> {
     try {
       await this.foldFromWorker(next, prev);
     } catch (err) {
-      if (!(err instanceof ReplayWorkerFault)) throw err;
+      if (!(err instanceof ReplayWorkerFault) || this.o.signal?.aborted === true) throw err;
       // The worker failed, not the log: what it sent is applied, the rest is read in this thread.
       this.logger.warn({ err, seq: this.seq }, 'replay worker failed; reading the rest in this thread');
     }
@@ -204,6 +216,7 @@ export class EventLog<S> {
       }
       this.cursor.skipTo(f.lastSeq + 1, f.lastHash);
       await new Promise<void>((r) => setImmediate(r));
+      if (this.phase === 'starting') this.o.signal?.throwIfAborted();
     }
   }
 
@@ -260,6 +273,7 @@ export class EventLog<S> {
       this.applyEntries(step.entries);
       // Yield between files so a long replay does not starve timers and the heartbeat path.
       await new Promise<void>((r) => setImmediate(r));
+      if (this.phase === 'starting') this.o.signal?.throwIfAborted();
     }
   }
 
@@ -341,7 +355,7 @@ export class EventLog<S> {
    */
   append(
     events: readonly DarkroomEvent[],
-    opts: { conditions?: readonly Condition[]; term?: number } = {},
+    opts: { conditions?: readonly Condition[]; term?: number; signal?: AbortSignal } = {},
   ): Promise<readonly LogRecord[]> {
     if (this.phase !== 'running') {
       return Promise.reject(
@@ -355,7 +369,14 @@ export class EventLog<S> {
       return Promise.reject(asDarkroomError(err));
     }
     return new Promise<readonly LogRecord[]>((resolve, reject) => {
-      this.queue.push({ events, conditions: opts.conditions ?? [], term: opts.term, resolve, reject });
+      this.queue.push({
+        events,
+        conditions: opts.conditions ?? [],
+        term: opts.term,
+        signal: opts.signal,
+        resolve,
+        reject,
+      });
       this.writing ??= this.writeLoop();
     });
   }
@@ -379,7 +400,9 @@ export class EventLog<S> {
     this.maybeSnapshot();
   }
 
-  private async writeGroup(group: readonly PendingAppend[]): Promise<void> {
+  private async writeGroup(all: readonly PendingAppend[]): Promise<void> {
+    let group = this.withdrawAborted(all);
+    if (group.length === 0) return;
     const staleMs = Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
     const lock = await acquireAppendLock(this.logDir, this.o.lock ?? {}, Math.max(30_000, staleMs * 4));
     const acquiredAt = this.clock.now();
@@ -387,6 +410,8 @@ export class EventLog<S> {
       for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
         const torn = await this.readTail();
         if (torn !== undefined) await this.repair(torn, lock);
+        group = this.withdrawAborted(group);
+        if (group.length === 0) return;
         const plan = planBatch(
           this.o.projector,
           { state: this.current, next: this.cursor.next, prev: this.cursor.prev ?? '' },
@@ -422,6 +447,7 @@ export class EventLog<S> {
         this.commit(plan.state, plan.records);
         for (const [a, recs] of plan.accepted) a.resolve(recs);
         for (const [a, failure] of plan.refused) a.reject(failure);
+        for (const l of this.writtenListeners) l(last.seq);
         return;
       }
       throw new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
@@ -430,6 +456,21 @@ export class EventLog<S> {
     } finally {
       await lock.release();
     }
+  }
+
+  /** Rejects the appends whose signal was aborted (their writer gave up); returns the others. */
+  private withdrawAborted(group: readonly PendingAppend[]): PendingAppend[] {
+    const keep: PendingAppend[] = [];
+    for (const a of group) {
+      if (a.signal?.aborted === true) {
+        a.reject(
+          new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
+            reason: 'withdrawn by its writer before it was written',
+          }),
+        );
+      } else keep.push(a);
+    }
+    return keep;
   }
 
   /** Safety never depends on the lock, but a batch written after it was lost is not acknowledged. */

@@ -1,17 +1,20 @@
 // The coordinator role of one term: renews the lease every beat, watches the input folders of the
 // active channels and submits ready files, recovers orphaned work, marks channels on standby,
-// purges on schedule, packs log batches into segments now and then, and assigns submitted jobs
-// after every applied batch. Every append it makes that only a coordinator may make is fenced
-// by its term.
+// purges on schedule, packs log batches into segments now and then, declares silent instances
+// lost (decideLost), and assigns submitted jobs after every applied batch to instances fit for
+// work. Every append it makes that only a coordinator may make is fenced by its term; once it
+// stops or steps down, its appends not yet written are withdrawn, so it never acts for its term
+// again.
 import type { Clock } from '../clock.js';
 import type { ClusterConf } from '../cluster/conf.js';
 import { decideAssignments } from '../cluster/decide-assignments.js';
+import { decideLost, type Observation } from '../cluster/decide-lost.js';
 import { LeaseHolder } from '../cluster/lease.js';
 import type { Condition } from '../events/conditions.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { packLog } from '../events/segment-pack.js';
-import { isDarkroomError } from '../errors/darkroom-error.js';
+import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
@@ -29,8 +32,12 @@ export interface CoordinatorRoleOptions {
   readonly ids: IdSource;
   readonly logger: Logger;
   readonly onFault: (err: unknown, where: string) => void;
-  /** Called once when the role gives itself up (lease or appends stalled for half the failure timeout). */
+  /** Called once when the role gives itself up (lease not renewed for half the failure timeout, or a newer term holds it). */
   readonly onStepDown: (reason: string) => void;
+  /** What the failure detector knows of the other instances now (memory only). */
+  readonly observations?: () => ReadonlyMap<string, Observation>;
+  /** Instances that get no new work now (storage stalled, or quiet for half the failure timeout). */
+  readonly unavailable?: () => ReadonlySet<string>;
 }
 
 export type RoleStatus = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -42,7 +49,7 @@ export class CoordinatorRole {
   readonly #ingest: Ingest;
   readonly #watchers: ChannelWatchers;
   readonly #purge: PurgeSchedule;
-  readonly #pending = new Set<number>();
+  readonly #abort = new AbortController();
   #status: RoleStatus = 'starting';
   #beat: NodeJS.Timeout | undefined;
   #orphanTimer: NodeJS.Timeout | undefined;
@@ -99,15 +106,17 @@ export class CoordinatorRole {
     return [{ kind: 'coordinator', ...this.#o.self, term: this.#o.term }];
   }
 
-  /** Appends under this term, timing it: an append pending for half the failure timeout steps down. */
+  /**
+   * Appends under this term. A slow append (a busy append lock) is no reason to step down; an
+   * append still queued when the role stops is withdrawn, never written later for the old term.
+   */
   async #append(events: readonly DarkroomEvent[], conditions: readonly Condition[]): Promise<void> {
-    const started = this.#o.clock.now();
-    this.#pending.add(started);
-    try {
-      await this.#o.log.append(events, { conditions, term: this.#o.term });
-    } finally {
-      this.#pending.delete(started);
+    if (this.#abort.signal.aborted) {
+      throw new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
+        reason: `the coordinator role of term ${this.#o.term} has ended`,
+      });
     }
+    await this.#o.log.append(events, { conditions, term: this.#o.term, signal: this.#abort.signal });
   }
 
   start(): void {
@@ -134,6 +143,7 @@ export class CoordinatorRole {
     this.#assign.kick();
     this.#purge.reconcile(this.#o.log.state);
     await this.#scanOrphans();
+    if (this.#status !== 'running') return;
     // Orphans younger than the failure timeout are left for the next scan (a take may be under way).
     const every = Math.max(this.#o.conf.failureTimeoutMs, this.#o.conf.hotfolderRescanMs);
     this.#orphanTimer = setInterval(() => void this.#scanOrphans(), every);
@@ -165,36 +175,72 @@ export class CoordinatorRole {
   #onBeat(): void {
     if (this.#status !== 'running') return;
     const half = this.#o.conf.failureTimeoutMs / 2;
-    const now = this.#o.clock.now();
+    // Only the lease decides: others elect only once it has been quiet for the whole timeout, so
+    // stepping down at half of it leaves no moment with two coordinators acting.
     if (this.#lease.sinceRenewedMs() > half) {
       this.#stepDown(`the lease could not be renewed for ${Math.round(this.#lease.sinceRenewedMs())} ms`);
       return;
-    }
-    for (const since of this.#pending) {
-      if (now - since > half) {
-        this.#stepDown(`an append has not been acknowledged for ${Math.round(now - since)} ms`);
-        return;
-      }
     }
     if (!this.#renewing) {
       this.#renewing = true;
       this.#lease
         .renew()
-        .catch((err: unknown) => this.#o.logger.warn({ err: String(err) }, 'lease renewal failed'))
+        .catch((err: unknown) => {
+          if (isDarkroomError(err, 'E_LEASE_NEWER_TERM')) this.#stepDown(err.message);
+          else this.#o.logger.warn({ err: String(err) }, 'lease renewal failed');
+        })
         .finally(() => (this.#renewing = false));
     }
+    void this.#declareLost();
+    this.#assign.kick();
     void this.#syncStandby();
     this.#purge.reconcile(this.#o.log.state);
   }
 
+  #declaring = false;
+
+  /** Appends InstanceLost for instances silent (or storage-stalled) for the failure timeout. */
+  async #declareLost(): Promise<void> {
+    const observe = this.#o.observations;
+    if (observe === undefined || this.#declaring) return;
+    const decision = decideLost(
+      this.#o.log.state,
+      { ...this.#o.self, term: this.#o.term },
+      observe(),
+      this.#o.clock.now(),
+      { failureTimeoutMs: this.#o.conf.failureTimeoutMs },
+    );
+    if (decision.events.length === 0) return;
+    this.#declaring = true;
+    try {
+      await this.#append(decision.events, decision.conditions);
+      for (const e of decision.events) {
+        this.#o.logger.warn(
+          { lost: e.data.instanceId, inc: e.data.inc, reason: e.data.reason },
+          `${e.data.instanceId} declared lost: ${e.data.reason}; its jobs are released`,
+        );
+      }
+    } catch (err) {
+      if (!isDarkroomError(err, 'E_LOG_CONDITION_FAILED') && !isDarkroomError(err, 'E_LOG_NOT_ACKNOWLEDGED'))
+        this.#o.onFault(err, 'declare lost');
+    } finally {
+      this.#declaring = false;
+    }
+  }
+
   #stepDown(reason: string): void {
     if (this.#status !== 'running') return;
+    this.#abort.abort();
     this.#o.onStepDown(reason);
   }
 
   async #assignNow(): Promise<void> {
     if (this.#status !== 'running') return;
-    const decision = decideAssignments(this.#o.log.state, { ...this.#o.self, term: this.#o.term });
+    const decision = decideAssignments(
+      this.#o.log.state,
+      { ...this.#o.self, term: this.#o.term },
+      { unavailable: this.#o.unavailable?.() ?? new Set() },
+    );
     if (decision.events.length === 0) return;
     try {
       await this.#append(decision.events, decision.conditions);
@@ -205,6 +251,7 @@ export class CoordinatorRole {
         this.#assign.kick();
         return;
       }
+      if (this.#abort.signal.aborted) return;
       throw err;
     }
   }
@@ -242,6 +289,7 @@ export class CoordinatorRole {
 
   async #stop(): Promise<void> {
     this.#status = 'stopping';
+    this.#abort.abort();
     clearInterval(this.#beat);
     clearInterval(this.#orphanTimer);
     clearInterval(this.#packTimer);

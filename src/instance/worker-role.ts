@@ -249,6 +249,20 @@ export class WorkerRole {
     }
   }
 
+  /**
+   * Drops every job at once without releasing it (this incarnation was declared lost or replaced:
+   * its attempts are no longer current and the log refuses their outcomes). Running jobs are
+   * aborted before their next check, so they do not publish; resolves when they have ended.
+   */
+  async abandon(): Promise<void> {
+    this.#draining = true;
+    this.#undo?.();
+    for (const r of this.#running.values()) r.abort.abort();
+    this.#hurry?.();
+    await this.#scan.close();
+    await Promise.all([...this.#running.values()].map(async (r) => r.done));
+  }
+
   /** Ends the drain's wait for running jobs at once (a second signal). */
   hurry(): void {
     this.#hurry?.();

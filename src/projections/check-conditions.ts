@@ -78,7 +78,7 @@ function failure(state: ProjectionState, c: Condition): string | undefined {
       if (view === undefined) return `${c.instanceId} has never started`;
       if (view.inc !== c.inc)
         return `${c.instanceId} is now incarnation ${view.inc}, started ${at(view.started)}`;
-      return view.status === 'started'
+      return (c.statuses ?? ['started']).some((st) => st === view.status)
         ? undefined
         : `${c.instanceId} incarnation ${c.inc} is ${view.status} (${at(view.updated)})`;
     }

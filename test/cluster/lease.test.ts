@@ -2,7 +2,15 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LeaseHolder, LeaseObserver, leaseFile, readLease, writeLease } from '../../src/cluster/lease.js';
+import {
+  LeaseHolder,
+  LeaseObserver,
+  leaseFile,
+  readLease,
+  readLeaseFile,
+  writeLease,
+} from '../../src/cluster/lease.js';
+import { isDarkroomError } from '../../src/errors/darkroom-error.js';
 import type { Clock } from '../../src/clock.js';
 
 let shared: string;
@@ -71,5 +79,46 @@ describe('LeaseObserver', () => {
     await h.renew();
     clock.advance(2500);
     expect(h.sinceRenewedMs()).toBe(2500);
+  });
+});
+
+describe('lease writes are fenced by term', () => {
+  it('never overwrite a newer term (nor another holder of the same term)', async () => {
+    await writeLease(shared, { term: 4, instanceId: 'press2', inc: 9, counter: 1 });
+    const err = await writeLease(shared, { ...holder, counter: 8 }).catch((e: unknown) => e);
+    expect(isDarkroomError(err, 'E_LEASE_NEWER_TERM')).toBe(true);
+    expect((err as Error).message).toMatch(/held for term 4 by press2 \(inc 9\); term 3 is over/);
+    const forged = await writeLease(shared, { term: 4, instanceId: 'press1', inc: 7, counter: 2 }).catch(
+      (e: unknown) => e,
+    );
+    expect(isDarkroomError(forged, 'E_LEASE_NEWER_TERM')).toBe(true);
+    expect(await readLease(shared)).toEqual({ term: 4, instanceId: 'press2', inc: 9, counter: 1 });
+    await writeLease(shared, { term: 5, instanceId: 'press1', inc: 7, counter: 1 });
+    expect((await readLease(shared))?.term).toBe(5);
+  });
+});
+
+describe('LeaseObserver and bad reads', () => {
+  it('one unreadable or missing read is not silence; a lease quiet for the whole timeout is', async () => {
+    const clock = fakeClock();
+    const obs = new LeaseObserver(clock);
+    await writeLease(shared, { ...holder, counter: 1 });
+    obs.observe(await readLeaseFile(shared));
+    clock.advance(3000);
+    await writeFile(leaseFile(shared), 'garbage');
+    const bad = await readLeaseFile(shared);
+    expect(bad.kind).toBe('unreadable');
+    obs.observe(bad);
+    expect(obs.holds(holder, 6000)).toBe(true);
+    await rm(leaseFile(shared));
+    obs.observe(await readLeaseFile(shared));
+    expect(obs.holds(holder, 6000)).toBe(true);
+    await writeLease(shared, { ...holder, counter: 2 });
+    clock.advance(3000);
+    obs.observe(await readLeaseFile(shared));
+    clock.advance(5999);
+    expect(obs.holds(holder, 6000)).toBe(true);
+    clock.advance(1);
+    expect(obs.holds(holder, 6000)).toBe(false);
   });
 });

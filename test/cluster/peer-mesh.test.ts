@@ -5,7 +5,9 @@ import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerEntry } from '../../src/cluster/conf.js';
-import { PeerMesh, type Beat } from '../../src/cluster/peer-mesh.js';
+import { PeerMesh, resolveHost, type Beat } from '../../src/cluster/peer-mesh.js';
+import { decodePeerMessage, PEER_PROTOCOL_VERSION } from '../../src/cluster/peer-messages.js';
+import { WebSocket } from 'ws';
 import { peerProof, verifyPeerProof } from '../../src/cluster/peer-auth.js';
 
 const meshes: PeerMesh[] = [];
@@ -47,6 +49,24 @@ interface Node {
   seq: number;
 }
 
+function beatOf(instanceId: string, seq: number): Beat {
+  return {
+    instanceId,
+    inc: 3,
+    status: 'running',
+    term: 1,
+    coordinator: false,
+    seq,
+    slots: 2,
+    running: 1,
+    load: 0.5,
+    confHash: 'c'.repeat(64),
+    storage: { lastOkAgeMs: 12, stalled: false },
+    pid: 42,
+    host: 'press',
+  };
+}
+
 function node(self: ServerEntry, servers: ServerEntry[], secret = 's3cret'): Node {
   const n: Node = { mesh: undefined as unknown as PeerMesh, beats: [], grew: [], logs: [], seq: 7 };
   const mesh = new PeerMesh({
@@ -57,7 +77,7 @@ function node(self: ServerEntry, servers: ServerEntry[], secret = 's3cret'): Nod
     listenHost: '127.0.0.1',
     redial: { minMs: 20, maxMs: 200 },
     logger: pino({ level: 'info' }, { write: (l: string) => n.logs.push(l) }),
-    beat: () => ({ instanceId: self.name, inc: 3, seq: n.seq, term: 1, freeSlots: 2, load: 0.5 }),
+    beat: () => beatOf(self.name, n.seq),
     onBeat: (peer, beat) => n.beats.push({ peer, beat }),
     onGrew: (peer, seq) => n.grew.push({ peer, seq }),
   });
@@ -95,14 +115,7 @@ describe('peer mesh', () => {
     }
     b!.seq = 99;
     await until('a sees b at seq 99', () => a!.mesh.peers().find((p) => p.name === 'b')?.beat?.seq === 99);
-    expect(a!.mesh.peers().find((p) => p.name === 'b')?.beat).toEqual({
-      instanceId: 'b',
-      inc: 3,
-      seq: 99,
-      term: 1,
-      freeSlots: 2,
-      load: 0.5,
-    });
+    expect(a!.mesh.peers().find((p) => p.name === 'b')?.beat).toEqual(beatOf('b', 99));
     a!.mesh.announceGrew(42);
     await until('b and c told', () => b!.grew.length > 0 && c!.grew.length > 0);
     // Told on both connections, at most twice each.
@@ -154,5 +167,42 @@ describe('peer mesh', () => {
     await b2.mesh.start();
     await until('a dialled b again', () => a.mesh.peers()[0]!.dialled, 5_000);
     await until('beats from the new b', () => a.beats.some((x) => x.beat.seq === 1234));
+  });
+});
+
+describe('peer messages', () => {
+  it('are validated, and carry the protocol version', () => {
+    expect(decodePeerMessage('{"v":1,"t":"grew","seq":5}')).toEqual({
+      ok: true,
+      message: { v: PEER_PROTOCOL_VERSION, t: 'grew', seq: 5 },
+    });
+    expect(decodePeerMessage('{"v":2,"t":"grew","seq":5}')).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/peer protocol version 2, this instance 1/),
+    });
+    expect(decodePeerMessage('{"v":1,"t":"grew","seq":-1}')).toMatchObject({ ok: false, why: /malformed/ });
+    expect(decodePeerMessage('{"v":1,"t":"beat","beat":{"instanceId":"a"}}')).toMatchObject({ ok: false });
+    expect(decodePeerMessage('not json')).toMatchObject({ ok: false, why: 'a frame is not JSON' });
+  });
+
+  it('a peer speaking another protocol version is refused with a log line saying so', async () => {
+    const servers = entries(['a', 'b'], await freePorts(2));
+    const a = node(servers[0]!, [servers[0]!, servers[1]!]);
+    await a.mesh.start();
+    const ws = new WebSocket(`ws://127.0.0.1:${servers[0]!.clusterPort}/`);
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.on('message', () => {
+      ws.send(JSON.stringify({ v: 9, t: 'hello', name: 'b', mac: 'a'.repeat(64), nonce: 'b'.repeat(32) }));
+    });
+    expect(await closed).toBe(4003);
+    await until('a logged why', () => a.logs.some((l) => l.includes('peer protocol version 9')));
+    expect(a.beats).toEqual([]);
+  });
+
+  it('host names resolve without the libuv pool: numeric as is, localhost, /etc/hosts', async () => {
+    expect(await resolveHost('127.0.0.1', new Map())).toBe('127.0.0.1');
+    expect(await resolveHost('[::1]', new Map())).toBe('::1');
+    expect(await resolveHost('localhost', new Map())).toBe('127.0.0.1');
+    expect(await resolveHost('press7', new Map([['press7', '10.1.2.3']]))).toBe('10.1.2.3');
   });
 });

@@ -38,6 +38,8 @@ describe('coordinatorGap', () => {
     clock.advance(100);
     lease.observe({ term: 1, instanceId: 'a', inc: 1, counter: 2 });
     expect(coordinatorGap(s.state, lease, b)).toMatch(/quiet for 1000 ms/);
+    // A heartbeat saying a acts as coordinator of term 1 keeps it alive without the lease.
+    expect(coordinatorGap(s.state, lease, { ...b, heardActing: () => true })).toBeUndefined();
   });
 
   it('a coordinator restarted since (new incarnation) or stopping is not alive, whatever its lease', () => {

@@ -1,6 +1,6 @@
 // One Instance in this process: it elects itself, steps down when its lease cannot be renewed
-// for half the failure timeout, acts again once the drive is back (nobody else was elected), and
-// stops idempotently with InstanceStopping/InstanceStopped.
+// for half the failure timeout, never acts for that term again but is elected for the next one
+// once the drive is back, and stops idempotently with InstanceStopping/InstanceStopped.
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { parseConf } from '../../src/cluster/conf.js';
 import { readRecords } from '../../src/events/log-reader.js';
 import { Instance } from '../../src/instance/instance.js';
 import { silentLogger } from '../../src/logger.js';
+import { freePorts } from '../support/free-ports.js';
 
 let root: string;
 beforeEach(async () => {
@@ -30,10 +31,11 @@ async function waitFor(
   }
 }
 
-function instance(): Instance {
+async function instance(): Promise<Instance> {
   const shared = join(root, 'shared');
+  const [cluster, http] = await freePorts(2);
   const text = [
-    'server = a@127.0.0.1:17990:17991',
+    `server = a@127.0.0.1:${cluster}:${http}`,
     `shared = ${shared}`,
     `secret = ${'s'.repeat(32)}`,
     'heartbeatMs = 50',
@@ -53,8 +55,8 @@ async function types(): Promise<string[]> {
 }
 
 describe('Instance', () => {
-  it('elects itself, steps down when the lease cannot be renewed, and acts again once the drive is back and nobody else was elected', async () => {
-    const inst = instance();
+  it('elects itself, steps down when the lease cannot be renewed, and is elected for the next term once the drive is back', async () => {
+    const inst = await instance();
     await inst.start();
     expect(inst.status()).toMatchObject({ status: 'running', coordinator: true, inc: 1 });
     // Break the lease: cluster/ becomes a file, so lease.json cannot be written.
@@ -75,7 +77,7 @@ describe('Instance', () => {
     await mkdir(cluster);
     await waitFor('coordinator again', () => inst.status().coordinator);
     const log = inst.log!;
-    expect(log.state.cluster.term).toBe(1);
+    expect(log.state.cluster.term).toBe(2);
     const stop1 = inst.stop();
     const stop2 = inst.stop();
     await Promise.all([stop1, stop2]);
@@ -83,6 +85,7 @@ describe('Instance', () => {
     expect(inst.status()).toMatchObject({ status: 'stopped', coordinator: false });
     const written = await types();
     expect(written.slice(0, 2)).toEqual(['InstanceStarted', 'CoordinatorElected']);
+    expect(written.filter((t) => t === 'CoordinatorElected')).toHaveLength(2);
     expect(written.slice(-2)).toEqual(['InstanceStopping', 'InstanceStopped']);
   });
 });

@@ -140,11 +140,11 @@ export class ClusterModel {
         const silent = new Set(ids.filter((_, i) => ((n >> i) & 1) === 1));
         const proposals = live
           .map((w) => ({ w, d: decideElection(state, { instanceId: w.by, inc: w.inc }, { silent }) }))
-          .filter((p) => p.d !== undefined);
+          .filter((p) => p.d.events.length > 0);
         if (kind === 'elect') proposals.splice(1);
         const old = this.#coordinator();
         for (const { w, d } of proposals) {
-          if (s.append(w, d!.events, d!.conditions) === undefined && old) {
+          if (s.append(w, d.events, d.conditions) === undefined && old) {
             this.#pastCoordinators.push({ writer: old, term: state.cluster.term });
           }
         }
