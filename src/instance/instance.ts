@@ -20,6 +20,7 @@ import { timeOrderedIds, type IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { darkroomProjector } from '../projections/projector.js';
 import type { ProjectionState } from '../projections/state.js';
+import { stateDigest } from '../projections/state-digest.js';
 import { VERSION } from '../version.js';
 import { CoordinatorRole } from './coordinator-role.js';
 import { ElectionWatch } from './election-watch.js';
@@ -302,7 +303,10 @@ export class Instance {
 
   #finish(): void {
     this.#status = 'stopped';
-    this.#logger.info({ inc: this.#inc }, 'instance stopped');
+    // The projection's digest at its last seq: equal on every instance at the same seq (invariant 2).
+    const log = this.#log;
+    const at = log === undefined ? {} : { seq: log.seq, digest: stateDigest(log.state) };
+    this.#logger.info({ inc: this.#inc, ...at }, 'instance stopped');
     this.#markStopped();
   }
 
