@@ -147,12 +147,14 @@ export const confKeys = {
   failureTimeoutMs: {
     kind: 'int',
     schema: ms(200),
-    default: 6000,
+    default: 4000,
     unit: 'ms',
     description:
-      'An instance silent (no heartbeat, no lease change) for this long is declared lost and its jobs ' +
-      'reassigned; a coordinator that cannot renew its lease for half of it steps down.',
-    example: '6000',
+      'An instance silent this long (no heartbeat on the cluster port and no change of its alive file or ' +
+      'lease on the drive), or whose drive calls have hung this long, is declared lost and its jobs ' +
+      'released to others; a coordinator that cannot renew its lease for half of it steps down. ' +
+      "Keep it well above the drive's attribute-cache time.",
+    example: '4000',
   },
   drainTimeoutMs: {
     kind: 'int',

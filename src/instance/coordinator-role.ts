@@ -276,6 +276,7 @@ export class CoordinatorRole {
           problem ? 'channel on standby' : 'channel back from standby',
         );
       } catch (err) {
+        if (this.#abort.signal.aborted) return;
         if (!isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) this.#o.onFault(err, `standby ${channel}`);
       }
     }

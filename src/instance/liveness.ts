@@ -67,7 +67,7 @@ export class Liveness {
 
   /** Above this age of the last completed drive operation, storage counts as stalled. */
   get stallMs(): number {
-    return Math.max(3 * this.#o.heartbeatMs, this.#o.failureTimeoutMs / 3);
+    return Math.max(3 * this.#o.heartbeatMs, this.#o.failureTimeoutMs / 2);
   }
 
   start(): void {

@@ -443,7 +443,7 @@ export class SimCluster {
         self,
         failureTimeoutMs: FAILURE_TIMEOUT_MS,
         actingCoordinator: () => node.role !== undefined,
-        heardFrom: (id, inc) => {
+        heardActing: (id, inc) => {
           const h = node.heard.get(id);
           return h !== undefined && h.inc === inc && this.now - h.at < FAILURE_TIMEOUT_MS;
         },
