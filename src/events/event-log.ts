@@ -400,7 +400,29 @@ export class EventLog<S> {
     this.maybeSnapshot();
   }
 
+  /**
+   * Writes one group. A torn-looking batch at the tip is repaired only once it has looked the same
+   * for the lock's stale time: a view of the drive with attribute caching (NFS, bindfs) can show a
+   * complete batch written through another mount as short for a moment, and moving that aside
+   * would fork the log. Meanwhile the lock is released and the group waits.
+   */
   private async writeGroup(all: readonly PendingAppend[]): Promise<void> {
+    while ((await this.writeGroupOnce(all)) === 'wait') await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** How long a torn batch (by name, size and lines) has looked the same to this writer. */
+  private readonly tornSeen = new Map<string, number>();
+
+  private tornSettled(torn: { file: string; lines: number; offset: number }, staleMs: number): boolean {
+    const key = `${torn.file}@${torn.offset}/${torn.lines}`;
+    const now = this.clock.now();
+    for (const k of this.tornSeen.keys()) if (k !== key) this.tornSeen.delete(k);
+    const first = this.tornSeen.get(key);
+    if (first === undefined) this.tornSeen.set(key, now);
+    return first !== undefined && now - first >= staleMs;
+  }
+
+  private async writeGroupOnce(all: readonly PendingAppend[]): Promise<'wait' | undefined> {
     let group = this.withdrawAborted(all);
     if (group.length === 0) return;
     const staleMs = Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
@@ -409,7 +431,11 @@ export class EventLog<S> {
     try {
       for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
         const torn = await this.readTail();
-        if (torn !== undefined) await this.repair(torn, lock);
+        if (torn !== undefined) {
+          if (!this.tornSettled(torn, staleMs)) return 'wait';
+          await this.repair(torn, lock);
+        }
+        this.tornSeen.clear();
         group = this.withdrawAborted(group);
         if (group.length === 0) return;
         const plan = planBatch(

@@ -147,6 +147,7 @@ describe('peer mesh', () => {
     await nx.mesh.start();
     await until('a refused x', () => na.logs.some((l) => l.includes('x\\" is not a server of this cluster')));
     expect(na.beats).toEqual([]);
+    await until('x told why', () => nx.mesh.peers()[0]?.refused !== undefined);
     expect(nx.mesh.peers()[0]?.refused).toMatch(/not a server of this cluster's conf/);
   });
 

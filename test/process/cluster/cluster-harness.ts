@@ -26,11 +26,6 @@ function bindfsProblem(): string | undefined {
   return undefined;
 }
 
-/** `darkroom start --shared DIR` (issue 15 item 7); until it exists every instance uses the conf's path. */
-const startTakesShared = spawnSync(process.execPath, [join(repoRoot, 'bin/darkroom.js'), 'start', '--help'], {
-  encoding: 'utf8',
-}).stdout.includes('--shared');
-
 const viewProblem = bindfsProblem();
 if (viewProblem !== undefined)
   console.log(`cluster tests: symlinked views instead of bindfs: ${viewProblem}`);
@@ -140,7 +135,7 @@ export function startAt(
   view: string,
   env: NodeJS.ProcessEnv = {},
 ): RunningInstance {
-  const args = [bin, 'start', '--conf', conf, '--id', id, ...(startTakesShared ? ['--shared', view] : [])];
+  const args = [bin, 'start', '--conf', conf, '--id', id, '--shared', view];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, DARKROOM_LOG_LEVEL: 'info', ...env },
