@@ -7,5 +7,7 @@ import { encodeSnapshot } from './snapshot-codec.js';
 import type { ProjectionState } from './state.js';
 
 export function stateDigest(state: ProjectionState): string {
-  return createHash('sha256').update(stableStringify(encodeSnapshot(state))).digest('hex');
+  return createHash('sha256')
+    .update(stableStringify(encodeSnapshot(state)))
+    .digest('hex');
 }
