@@ -1,10 +1,14 @@
 // applyBatch: folds a batch of log records like applyRecord one by one, but with the state's
 // immutable.js collections made mutable (asMutable) for the duration of the batch, so a replay
-// does not copy a path of map nodes per record; the result is made immutable again at the end.
+// does not copy a path of map nodes per record, and the state and its four parts as drafts that
+// revise changes in place (views.ts), so it does not copy them per record either; the result is
+// made immutable (frozen parts, immutable collections) again at the end.
+import type { Map as IMap } from 'immutable';
 import type { LogRecord } from '../events/log-record.js';
 import { applyRecord } from './apply-record.js';
-import type { ProjectionState } from './state.js';
-import { revise } from './views.js';
+import { BatchMap } from './batch-map.js';
+import type { JobView, ProjectionState } from './state.js';
+import { revise, withDrafts } from './views.js';
 
 /** What settling needs of a collection (Map, OrderedSet). */
 interface Thawable {
@@ -21,9 +25,22 @@ interface Thawable {
  */
 export function applyBatch(state: ProjectionState, records: readonly LogRecord[]): ProjectionState {
   const thawed = thaw(state);
-  let s = thawed;
-  for (const record of records) s = applyRecord(s, record);
-  return s === thawed ? state : settle(s, thawed, state);
+  // The draft starts as copies of the thawed parts; `thawed` keeps the thawed collections as they
+  // were before the fold, which settle compares with (a collection replaced or altered is kept).
+  const draft: ProjectionState = {
+    config: { ...thawed.config },
+    jobs: { ...thawed.jobs },
+    cluster: { ...thawed.cluster },
+    meta: { ...thawed.meta },
+  };
+  const owned = new Set<object>([draft, draft.config, draft.jobs, draft.cluster, draft.meta]);
+  const s = withDrafts(owned, () => {
+    let next = draft;
+    for (const record of records) next = applyRecord(next, record);
+    return next;
+  });
+  // Every record that is not a no-op advances meta.seq: none did, nothing changed.
+  return s.meta.seq === state.meta.seq ? state : settle(s, thawed, state);
 }
 
 function thaw(state: ProjectionState): ProjectionState {
@@ -35,7 +52,8 @@ function thaw(state: ProjectionState): ProjectionState {
       settings: config.settings.asMutable(),
     }),
     jobs: revise(jobs, {
-      all: jobs.all.asMutable(),
+      // get/has/set/delete only (what the reducers use); flushed into the mutable map by settle.
+      all: new BatchMap(jobs.all.asMutable()) as unknown as IMap<string, JobView>,
       open: jobs.open.asMutable(),
       lastAssigned: jobs.lastAssigned.asMutable(),
       finishOrder: jobs.finishOrder.asMutable(),
@@ -73,9 +91,12 @@ function settlePart<P extends object>(after: P, thawed: P, before: P, keys: read
 }
 
 function settle(after: ProjectionState, thawed: ProjectionState, before: ProjectionState): ProjectionState {
+  // The batch's jobs map written into the thawed (mutable) map, which then settles like the rest.
+  const thawedAll = (thawed.jobs.all as unknown as BatchMap<string, JobView>).flush();
+  const all = after.jobs.all === thawed.jobs.all ? thawedAll : after.jobs.all;
   return Object.freeze({
     config: settlePart(after.config, thawed.config, before.config, ['channels', 'users', 'settings']),
-    jobs: settlePart(after.jobs, thawed.jobs, before.jobs, [
+    jobs: settlePart({ ...after.jobs, all }, { ...thawed.jobs, all: thawedAll }, before.jobs, [
       'all',
       'open',
       'lastAssigned',

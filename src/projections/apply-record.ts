@@ -21,7 +21,7 @@ export function applyRecord(state: ProjectionState, record: LogRecord): Projecti
     const ignored = meta.ignored.update(record.type, 0, (n) => n + 1);
     return revise(state, { meta: revise(meta, { seq: record.seq, hash: record.hash, ignored }) });
   }
-  return Object.freeze({
+  return revise(state, {
     config: reduceConfig(state.config, record),
     jobs: reduceJobs(state.jobs, record, state.cluster),
     cluster: reduceCluster(state.cluster, record),
