@@ -7,6 +7,7 @@
 // one writer; a writer with a stale view gets EEXIST. Moving aside is a rename (never an edit).
 // Invariant relying on it: no acknowledged batch is ever overwritten; a seq belongs to the one
 // batch file that won the create (or to the segment that later packed it).
+import { isAscii } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -166,7 +167,8 @@ function lineOffset(buf: Buffer, line: number): number {
  * complete batch stays complete whatever bytes follow it.
  */
 export function splitLogText(name: string, buf: Buffer): RawLogFile {
-  const text = buf.toString('utf8');
+  // Log lines are nearly always ASCII: then latin1 gives the same string ~5x faster than utf8.
+  const text = isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
   const offsetOf = (line: number): number => lineOffset(buf, line);
   const at = text.startsWith(TRAILER_START) ? 0 : text.indexOf(`\n${TRAILER_START}`) + 1;
   if (at > 0 || text.startsWith(TRAILER_START)) {

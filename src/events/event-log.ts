@@ -206,13 +206,12 @@ export class EventLog<S> {
       // The worker checked these lines (chain, envelope, schema) exactly as decodeLine does.
       // Parsed and folded 1,000 lines at a time, so parsed records die young instead of being
       // promoted while a whole segment waits (measured: ~1 s less CPU per 1M records).
+      // Records only: no { record, file, line } entry per record (nothing reads them here).
       for (let at = 0; at < f.lines.length; at += REPLAY_SLICE) {
-        const entries = f.lines.slice(at, at + REPLAY_SLICE).map((text, i) => ({
-          record: JSON.parse(text) as LogRecord,
-          file: f.file,
-          line: f.firstLine + at + i,
-        }));
-        this.applyEntries(entries);
+        const end = Math.min(at + REPLAY_SLICE, f.lines.length);
+        const records = new Array<LogRecord>(end - at);
+        for (let i = at; i < end; i++) records[i - at] = JSON.parse(f.lines[i]!) as LogRecord;
+        this.applyRecords(records);
       }
       this.cursor.skipTo(f.lastSeq + 1, f.lastHash);
       await new Promise<void>((r) => setImmediate(r));
@@ -221,8 +220,11 @@ export class EventLog<S> {
   }
 
   private applyEntries(entries: readonly ReadEntry[]): void {
-    if (entries.length === 0) return;
-    const records = entries.map((e) => e.record);
+    this.applyRecords(entries.map((e) => e.record));
+  }
+
+  private applyRecords(records: readonly LogRecord[]): void {
+    if (records.length === 0) return;
     const p = this.o.projector;
     // Replay and follower reads fold a whole file at once; the batch path must equal apply-by-apply.
     let s = this.current;
