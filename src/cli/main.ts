@@ -16,6 +16,9 @@ export const commandGroups: readonly {
   { name: 'log', load: async () => (await import('./log-commands.js')).registerLogCommands },
   { name: 'process', load: async () => (await import('./process-command.js')).registerProcessCommand },
   { name: 'start', load: async () => (await import('./start-command.js')).registerStartCommand },
+  { name: 'user', load: async () => (await import('./user-commands.js')).registerUserCommands },
+  { name: 'token', load: async () => (await import('./user-commands.js')).registerTokenCommands },
+  { name: 'submit', load: async () => (await import('./submit-command.js')).registerSubmitCommand },
   { name: 'doctor', load: async () => (await import('./doctor-command.js')).registerDoctorCommand },
 ];
 
