@@ -1,7 +1,7 @@
 // `darkroom channel list|show|add|set|rm|pause|resume|history|export|import`: channel
 // administration as events through the log (decided by src/channels, appended with revision
 // conditions). Every command takes --shared DIR or --conf FILE; --json for scripts.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import {
@@ -23,6 +23,7 @@ import { appendChannelDecision } from '../channels/channel-admin.js';
 import { readJsonFile, settingsFromFlags, type SettingsFlags } from '../channels/settings-input.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { EventLog } from '../events/event-log.js';
+import { requireLog } from '../events/log-init.js';
 import type { LogRecord } from '../events/log-record.js';
 import { createLogger } from '../logger.js';
 import { darkroomProjector } from '../projections/projector.js';
@@ -46,18 +47,12 @@ export function cliUser(): string {
 }
 
 /**
- * The shared drive of `opts`, refused when the folder does not exist (a typo must not create a
- * new, empty log, nor read as "no channels").
+ * The shared drive of `opts`, refused unless it holds a log (a typo or a share that is not
+ * mounted must not create a new, empty log, nor read as "no channels"): E_LOG_UNREACHABLE.
  */
 export async function existingSharedDrive(opts: SharedDirOptions): Promise<SharedDrive> {
   const drive = await resolveSharedDrive(opts);
-  const isDir = await stat(drive.sharedDir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) {
-    throw new DarkroomError('E_LOG_UNREACHABLE', { dir: drive.sharedDir, reason: 'no such folder' });
-  }
+  await requireLog(drive.sharedDir);
   return drive;
 }
 

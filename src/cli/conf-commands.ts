@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { describeConf, loadConf, parseConf } from '../cluster/conf.js';
 import { renderConf } from '../cluster/conf-template.js';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
+import { initLog } from '../events/log-init.js';
 import { action, type CliContext } from './cli-context.js';
 
 interface InitOptions {
@@ -15,6 +16,8 @@ interface InitOptions {
   secretFile?: string;
   force?: boolean;
   json?: boolean;
+  /** false with --no-log: write the conf only (the drive is set up elsewhere). */
+  log: boolean;
 }
 
 interface CheckOptions {
@@ -45,6 +48,7 @@ export function registerConfCommands(program: Command, ctx: CliContext): void {
     )
     .option('--secret-file <file>', 'write the secret to this file and reference it (secretFile =)')
     .option('--force', 'overwrite an existing file')
+    .option('--no-log', 'do not create the log on the shared drive (done elsewhere, or by `log init`)')
     .option('--json', 'print the result as JSON')
     .action(
       action(ctx, async (opts: InitOptions) => {
@@ -71,11 +75,26 @@ export function registerConfCommands(program: Command, ctx: CliContext): void {
           if (parsed.secretFile !== undefined) await rm(parsed.secretFile, { force: true });
           throw err;
         }
-        if (opts.json) ctx.out(JSON.stringify({ file: parsed.file, conf: describeConf(parsed) }));
+        // The one command besides `log init` that creates a log: a new cluster starts here.
+        const log = opts.log ? await initLog(parsed.sharedDir) : undefined;
+        if (opts.json)
+          ctx.out(
+            JSON.stringify({
+              file: parsed.file,
+              conf: describeConf(parsed),
+              logCreated: log?.created ?? false,
+            }),
+          );
         else {
           ctx.out(
             `wrote ${parsed.file} (${parsed.servers.length} servers, shared drive ${parsed.sharedDir})`,
           );
+          if (log !== undefined)
+            ctx.out(
+              log.created
+                ? `created a new, empty log on the shared drive (${parsed.sharedDir}/log)`
+                : `the shared drive already holds a log (${parsed.sharedDir}/log): left as it is`,
+            );
           if (parsed.secretFile) ctx.out(`wrote the cluster secret to ${parsed.secretFile}`);
           ctx.out('copy the same file to every server of the cluster');
         }

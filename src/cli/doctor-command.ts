@@ -2,6 +2,7 @@
 // src/events/drive-doctor.ts and docs/operations.md "Checking a shared drive").
 import type { Command } from 'commander';
 import { checkDrive, type CheckStatus } from '../events/drive-doctor.js';
+import { requireLog } from '../events/log-init.js';
 import { action, type CliContext } from './cli-context.js';
 import { resolveSharedDrive, withSharedDirOptions, type SharedDirOptions } from './shared-dir-option.js';
 
@@ -18,6 +19,8 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: SharedDirOptions & { view?: string; rounds: string; json?: boolean }) => {
         const drive = await resolveSharedDrive(opts);
+        // A share that is not mounted would test the local disk under the mount point.
+        await requireLog(drive.sharedDir);
         const rounds = Number(opts.rounds);
         const checks = await checkDrive({
           sharedDir: drive.sharedDir,

@@ -1,4 +1,4 @@
-// `darkroom log verify|tail|show|stats|note|pack|snapshot`: audit tools over the shared event log.
+// `darkroom log init|verify|tail|show|stats|note|pack|snapshot`: audit tools over the shared event log.
 // Every command takes --shared DIR or --conf FILE; human output by default, --json for scripts.
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { DarkroomError } from '../errors/darkroom-error.js';
 import { describeTrailing } from '../events/batch-file.js';
 import { EventLog } from '../events/event-log.js';
 import { eventSchemas, isEventType } from '../events/event-types.js';
+import { initLog } from '../events/log-init.js';
 import { LogCursor, type ReadEntry } from '../events/log-cursor.js';
 import type { LogRecord } from '../events/log-record.js';
 import { readRecords, verifyLog } from '../events/log-reader.js';
@@ -91,6 +92,26 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
   const log = program.command('log').description('the shared event log: audit, verify, maintain');
   const print = (json: boolean | undefined, r: LogRecord): void =>
     ctx.out(json ? JSON.stringify(r) : formatRecord(r));
+
+  withSharedDirOptions(log.command('init'))
+    .description(
+      'create a new, empty log on the shared drive (a new cluster); an existing log is left as it is',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(ctx, async (opts: SharedDirOptions & JsonOption) => {
+        const { sharedDir } = await resolveSharedDrive(opts);
+        const { created } = await initLog(sharedDir);
+        if (opts.json) ctx.out(JSON.stringify({ sharedDir, created }));
+        else
+          ctx.out(
+            created
+              ? `created a new, empty log in ${join(sharedDir, 'log')}`
+              : `${join(sharedDir, 'log')} already holds a log: left as it is`,
+          );
+        return 0;
+      }),
+    );
 
   withSharedDirOptions(log.command('verify'))
     .description(

@@ -11,6 +11,7 @@ import { batchName, describeTrailing, fileBytes, moveAside, writeBatchFile } fro
 import { planBatch, type AppendRequest } from './batch-plan.js';
 import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
+import { requireLog } from './log-init.js';
 import { LogCursor, gapDamage, listSegments, type ReadEntry, type ReadStep } from './log-cursor.js';
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
@@ -93,12 +94,15 @@ export class EventLog<S> {
     this.writer = { ...o.writer };
   }
 
-  /** Creates the folders if needed, loads the newest matching snapshot and replays the tail. */
+  /**
+   * Loads the newest matching snapshot and replays the tail. The log must exist (`initLog`):
+   * a missing or empty drive is E_LOG_UNREACHABLE, never a new log.
+   */
   static async open<S>(o: EventLogOptions<S>): Promise<EventLog<S>> {
     const log = new EventLog(o);
     o.signal?.throwIfAborted();
+    await requireLog(o.sharedDir);
     try {
-      await mkdir(join(o.sharedDir, 'log'), { recursive: true });
       await mkdir(join(o.sharedDir, 'snapshots'), { recursive: true });
     } catch (err) {
       throw new DarkroomError(

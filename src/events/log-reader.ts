@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { readRawLogFile, type TrailingBytes } from './batch-file.js';
 import { LogCursor, gapDamage, type ReadEntry } from './log-cursor.js';
+import { requireLog } from './log-init.js';
 import type { LogRecord } from './log-record.js';
 
 export interface ReadOptions {
@@ -19,6 +20,7 @@ export interface ReadOptions {
 export async function* readRecords(sharedDir: string, opts: ReadOptions = {}): AsyncIterable<ReadEntry> {
   const from = Math.max(1, opts.from ?? 1);
   const to = opts.to ?? Number.POSITIVE_INFINITY;
+  await requireLog(sharedDir);
   const cursor = new LogCursor(join(sharedDir, 'log'), from);
   await cursor.refreshSegments();
   while (cursor.next <= to) {
@@ -95,6 +97,7 @@ export async function verifyLog(
   sharedDir: string,
   opts: { onProgress?: (p: VerifyProgress) => void } = {},
 ): Promise<VerifyResult> {
+  await requireLog(sharedDir);
   const cursor = new LogCursor(join(sharedDir, 'log'), 1, '');
   let lastSeq = 0;
   let term = 0;

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseBatchName } from './batch-file.js';
 import { LogCursor, listSegments } from './log-cursor.js';
+import { requireLog } from './log-init.js';
 import { listSnapshots, type SnapshotRef } from './snapshot-store.js';
 
 export interface LogStats {
@@ -20,6 +21,7 @@ export interface LogStats {
 }
 
 export async function logStats(sharedDir: string): Promise<LogStats> {
+  await requireLog(sharedDir);
   const logDir = join(sharedDir, 'log');
   const cursor = new LogCursor(logDir);
   await cursor.refreshSegments();
@@ -57,6 +59,7 @@ export async function logStats(sharedDir: string): Promise<LogStats> {
 
 /** First seqs of every batch and segment file, ascending (for `log tail` to start near the end). */
 export async function fileStarts(sharedDir: string): Promise<number[]> {
+  await requireLog(sharedDir);
   const logDir = join(sharedDir, 'log');
   const names = await readdir(logDir).catch(() => [] as string[]);
   const starts = names.map(parseBatchName).filter((n): n is number => n !== undefined);

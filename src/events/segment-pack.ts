@@ -20,6 +20,7 @@ import {
   segmentName,
 } from './batch-file.js';
 import { LogCursor, listSegments } from './log-cursor.js';
+import { requireLog } from './log-init.js';
 import { canonical } from './record-codec.js';
 
 /**
@@ -73,6 +74,7 @@ async function writeSegment(
 
 /** Packs complete batches after the last segment into segments, then removes them. Touches the shared drive. */
 export async function packLog(sharedDir: string, opts: PackOptions = {}): Promise<PackResult> {
+  await requireLog(sharedDir);
   const logDir = join(sharedDir, 'log');
   const maxRecords = opts.maxRecords ?? DEFAULT_SEGMENT_RECORDS;
   const keep = opts.keepBatches ?? 1;

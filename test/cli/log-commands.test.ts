@@ -1,5 +1,5 @@
 // `darkroom log ...` run in-process through main() with captured output, on a temp shared drive.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,10 @@ import { main } from '../../src/cli/main.js';
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'darkroom-cli-'));
+  expect(await run('log', 'init', '--shared', dir)).toMatchObject({
+    code: 0,
+    out: expect.stringContaining('created a new, empty log'),
+  });
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -22,6 +26,67 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
   });
   return { code, out, err };
 }
+
+describe('a drive without a log (a share not mounted)', () => {
+  it('every log command refuses it with E_LOG_UNREACHABLE and the fix; only log init creates a log', async () => {
+    for (const where of [join(dir, 'missing'), join(dir, 'empty')]) {
+      if (where.endsWith('empty')) await mkdir(where);
+      for (const args of [
+        ['verify'],
+        ['stats'],
+        ['show', '--from', '1'],
+        ['tail'],
+        ['note', 'x'],
+        ['pack'],
+        ['snapshot'],
+      ]) {
+        const r = await run('log', ...args, '--shared', where);
+        expect(r.code, `log ${args[0]} on ${where}`).toBe(74);
+        expect(r.err).toContain('E_LOG_UNREACHABLE');
+        expect(r.err).toContain(`is the share mounted at ${where}?`);
+      }
+      if (where.endsWith('missing')) await expect(readdir(where)).rejects.toMatchObject({ code: 'ENOENT' });
+      else expect(await readdir(where)).toEqual([]);
+    }
+    expect((await run('log', 'init', '--shared', join(dir, 'empty'))).out).toContain(
+      'created a new, empty log',
+    );
+    expect((await run('log', 'init', '--shared', join(dir, 'empty'))).out).toContain('already holds a log');
+    expect((await run('log', 'verify', '--shared', join(dir, 'empty'))).code).toBe(0);
+  });
+
+  it('start, channel and doctor refuse it too; conf init creates the log unless --no-log', async () => {
+    const conf = join(dir, 'c.conf');
+    const unmounted = join(dir, 'mnt', 'press');
+    const init = [
+      'conf',
+      'init',
+      '--out',
+      conf,
+      '--shared',
+      unmounted,
+      '--server',
+      'a@127.0.0.1:17980:17981',
+    ];
+    expect(await run(...init, '--no-log')).toMatchObject({ code: 0 });
+    for (const args of [
+      ['start'],
+      ['channel', 'list'],
+      ['channel', 'add', 'x', '--type', 'process'],
+      ['doctor'],
+    ]) {
+      const r = await run(...args, '--conf', conf);
+      expect(r.code, args.join(' ')).toBe(74);
+      expect(r.err).toContain(`is the share mounted at ${unmounted}?`);
+    }
+    await expect(readdir(unmounted)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await run(...init, '--force')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('created a new, empty log'),
+    });
+    expect((await run('channel', 'list', '--conf', conf)).code).toBe(0);
+  });
+});
 
 describe('darkroom log', () => {
   it('note appends an OperatorNote with the author; show, tail and stats list it', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initLog } from '../../src/events/log-init.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { verifyLog } from '../../src/events/log-reader.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
@@ -18,6 +19,7 @@ const open = (sharedDir: string, by: string) =>
 describe('the event log with darkroomProjector', () => {
   it('fences an election by term, and snapshot + tail equals a full replay', async () => {
     dir = await mkdtemp(join(tmpdir(), 'darkroom-real-'));
+    await initLog(dir);
     const log = await open(dir, 'press1');
     const [started] = await log.append([
       {

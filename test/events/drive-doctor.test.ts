@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDrive, driveCheckNames, type DriveCheck, type DriveFs } from '../../src/events/drive-doctor.js';
+import { initLog } from '../../src/events/log-init.js';
 import { main } from '../../src/cli/main.js';
 
 const temp = (): Promise<string> => mkdtemp(join(tmpdir(), 'darkroom-doctor-'));
@@ -115,27 +116,28 @@ describe('darkroom doctor: drive checks', () => {
     expect(checks[1]?.detail).toMatch(/no answer within 200 ms/);
   });
 
-  it('darkroom doctor prints each check and exits 1 when one fails', async () => {
+  it('darkroom doctor prints each check; refuses a drive without a log; a check that fails is named', async () => {
     const shared = await temp();
     const out: string[] = [];
-    const ok = await main(['node', 'darkroom', 'doctor', '--shared', shared, '--rounds', '5'], {
-      out: (t) => out.push(t),
-      err: (t) => out.push(t),
-    });
-    expect(ok).toBe(0);
+    const run = (dir: string, sink: string[], ...more: string[]): Promise<number> =>
+      main(['node', 'darkroom', 'doctor', '--shared', dir, '--rounds', '5', ...more], {
+        out: (t) => sink.push(t),
+        err: (t) => sink.push(t),
+      });
+    // No log on it: an unmounted share would test the local disk under the mount point.
+    expect(await run(shared, out)).toBe(74);
+    expect(out.join('\n')).toContain('E_LOG_UNREACHABLE');
+    expect(out.join('\n')).toContain(`is the share mounted at ${shared}?`);
+    await initLog(shared);
+    out.length = 0;
+    expect(await run(shared, out)).toBe(0);
     expect(out.join('\n')).toMatch(/^ok {4}exclusive-link {4}link works/m);
     expect(out.join('\n')).toMatch(/^skip {2}visibility/m);
     const notADir = join(shared, 'file');
     await writeFile(notADir, 'x');
-    const json: string[] = [];
-    const bad = await main(['node', 'darkroom', 'doctor', '--shared', notADir, '--json'], {
-      out: (t) => json.push(t),
-      err: (t) => json.push(t),
-    });
-    expect(bad).toBe(1);
-    const parsed = JSON.parse(json.join('')) as { checks: DriveCheck[]; failed: number };
-    expect(parsed.failed).toBe(1);
-    expect(parsed.checks[0]).toMatchObject({ name: 'writable', status: 'fail' });
-    expect(parsed.checks[0]?.detail).toMatch(/cannot create .*file\/doctor.*mounted read-write/);
+    const checks = await checkDrive({ sharedDir: notADir, rounds: 5 });
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ name: 'writable', status: 'fail' });
+    expect(checks[0]?.detail).toMatch(/cannot create .*file\/doctor.*mounted read-write/);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog, type EventLogOptions } from '../../src/events/event-log.js';
 import type { LogRecord } from '../../src/events/log-record.js';
+import { initLog } from '../../src/events/log-init.js';
 import { readRecords } from '../../src/events/log-reader.js';
 import { testProjector, type TestState } from './test-projector.js';
 
@@ -16,6 +17,7 @@ export interface Drive {
 
 export async function tempDrive(): Promise<Drive> {
   const dir = await mkdtemp(join(tmpdir(), 'darkroom-log-'));
+  await initLog(dir);
   const opened: EventLog<TestState>[] = [];
   return {
     dir,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConf } from '../../src/cluster/conf.js';
 import { readRecords } from '../../src/events/log-reader.js';
+import { initLog } from '../../src/events/log-init.js';
 import { Instance } from '../../src/instance/instance.js';
 import { silentLogger } from '../../src/logger.js';
 import { freePorts } from '../support/free-ports.js';
@@ -14,6 +15,7 @@ import { freePorts } from '../support/free-ports.js';
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'darkroom-inst-'));
+  await initLog(join(root, 'shared'));
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // `darkroom channel ...` end to end, in-process through main() against temp shared folders:
 // add/list/show/set/rm/pause/resume, conflicts naming who and when, history and --at, groups,
 // export then import.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendChannelDecision } from '../../../src/channels/channel-admin.js';
@@ -192,7 +192,9 @@ describe('darkroom channel add/list/show/set/rm', () => {
     ]) {
       const r = await darkroom([...args, '--shared', join(shared, 'typo')]);
       expect(r.code).toBe(74);
-      expect(r.err).toMatch(/E_LOG_UNREACHABLE: cannot reach the log at .*typo: no such folder/);
+      expect(r.err).toMatch(
+        /E_LOG_UNREACHABLE: cannot reach the log at .*typo: the folder does not exist; is the share mounted at .*typo\?/,
+      );
     }
     expect(await isDir(join(shared, 'typo'))).toBe(false);
   });
@@ -211,7 +213,7 @@ describe('darkroom channel add/list/show/set/rm', () => {
       'a@127.0.0.1:7900:7901',
     ]);
     expect(init.code).toBe(0);
-    await mkdir(join(dir, 'drive'));
+    expect(await isDir(join(dir, 'drive/log'))).toBe(true);
     expect((await darkroom(['channel', 'add', 'press', '--type', 'process', '--conf', conf])).code).toBe(0);
     expect(await isDir(join(dir, 'drive/hotfolders/press/in'))).toBe(true);
     const list = await darkroomJson(['channel', 'list', '--shared', join(dir, 'drive')]);

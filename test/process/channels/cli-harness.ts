@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
+import { initLog } from '../../../src/events/log-init.js';
 
 export interface Run {
   readonly code: number;
@@ -11,8 +12,11 @@ export interface Run {
   readonly err: string;
 }
 
+/** A temp shared drive holding a new, empty log (as `darkroom log init` makes it). */
 export async function tempShared(prefix = 'darkroom-channels-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await initLog(dir);
+  return dir;
 }
 
 /** Runs the CLI with `args` as $USER `user`; the shared folder is passed by the caller. */

@@ -97,6 +97,8 @@ describe('dist/ run without a TypeScript loader', () => {
     const script = `
       const { EventLog } = await import(${dist('events/event-log.js')});
       const { packLog } = await import(${dist('events/segment-pack.js')});
+      const { initLog } = await import(${dist('events/log-init.js')});
+      await initLog(${JSON.stringify(join(dir, 'shared'))});
       const { darkroomProjector } = await import(${dist('projections/projector.js')});
       const { analyzeOffThread, analysisThreads } = await import(${dist('imaging/analysis-thread.js')});
       const { analyzePixels } = await import(${dist('imaging/analysis.js')});

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initLog } from '../../../src/events/log-init.js';
 import { readRecords, verifyLog } from '../../../src/events/log-reader.js';
 import { acked, runWriter } from './writer-process.js';
 
@@ -14,6 +15,7 @@ afterEach(async () => {
 describe('four writer processes appending concurrently', () => {
   it('yields exactly 8,000 records, seq 1..8000, a verified chain, each writer in its own order', async () => {
     dir = await mkdtemp(join(tmpdir(), 'darkroom-log-'));
+    await initLog(dir);
     const writers = ['w1', 'w2', 'w3', 'w4'].map((author) =>
       runWriter('log-writer-notes', { sharedDir: dir, author, count: 2000, inFlight: 8 }),
     );

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchCrashPoints } from '../../../src/events/crash-point.js';
+import { initLog } from '../../../src/events/log-init.js';
 import { EventLog } from '../../../src/events/event-log.js';
 import type { LogRecord } from '../../../src/events/log-record.js';
 import { readRecords, verifyLog } from '../../../src/events/log-reader.js';
@@ -49,6 +50,7 @@ describe('a writer killed at a crash point', () => {
   for (const point of batchCrashPoints) {
     it(`at ${point}: the next append repairs what must be, verify passes, no acknowledged event is missing`, async () => {
       dir = await mkdtemp(join(tmpdir(), 'darkroom-crash-'));
+      await initLog(dir);
       const w = runWriter('log-writer-crash', {
         sharedDir: dir,
         author: 'victim',
@@ -98,6 +100,7 @@ describe('a writer paused (SIGSTOP) holding the lock longer than the stale time'
   for (const point of ['before-create', 'mid-write'] as const) {
     it(`at ${point}: nothing acknowledged is lost; its batch is reported not acknowledged or written at a fresh seq`, async () => {
       dir = await mkdtemp(join(tmpdir(), 'darkroom-pause-'));
+      await initLog(dir);
       const shared = dir;
       const paused = runWriter('log-writer-crash', {
         sharedDir: shared,

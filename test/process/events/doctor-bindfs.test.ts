@@ -28,7 +28,7 @@ describe.skipIf(unavailable !== undefined)('darkroom doctor through a bindfs vie
   const root = mkdtempSync(join(tmpdir(), 'darkroom-doctor-bindfs-'));
   const src = join(root, 'shared');
   const mnt = join(root, 'view');
-  mkdirSync(src);
+  mkdirSync(join(src, 'log'), { recursive: true });
   mkdirSync(mnt);
   let fuse: ChildProcess | undefined;
 
