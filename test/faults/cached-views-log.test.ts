@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchName } from '../../src/events/batch-file.js';
 import { EventLog } from '../../src/events/event-log.js';
+import { initLog } from '../../src/events/log-init.js';
 import { note, testProjector } from '../events/test-projector.js';
 import { allRecords, cli, waitFor } from '../fixtures/instance-drive.js';
 import { runWriter, type WriterRun } from '../process/events/writer-process.js';
@@ -30,6 +31,7 @@ describe('event log: writers on their own caching views of the drive', () => {
   it('three writers that also follow the log, 2 s caches, lock stale 6 s: contiguous, chain verifies, every acknowledged append present once', async () => {
     root = await mkdtemp(join(tmpdir(), 'darkroom-faults-views-'));
     const real = join(root, 'real');
+    await initLog(real);
     const count = 40;
     for (const name of ['w1', 'w2', 'w3']) {
       const v = new BindfsView(real, join(root, 'views', name), { cacheS: 2 });
@@ -74,6 +76,7 @@ describe('event log: a reader that saw the next batch while it was being written
   it('does not move that batch aside as torn once it is complete (its append was acknowledged)', async () => {
     root = await mkdtemp(join(tmpdir(), 'darkroom-faults-views-'));
     const real = join(root, 'real');
+    await initLog(real);
     const view = new BindfsView(real, join(root, 'views', 'b'), { cacheS: 3 });
     views.push(view);
     await view.mount();

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog } from '../../src/events/event-log.js';
+import { initLog } from '../../src/events/log-init.js';
 import { silentLogger } from '../../src/logger.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
 import type { ProjectionState } from '../../src/projections/state.js';
@@ -42,6 +43,7 @@ export async function openLog(dir: string, by: string): Promise<EventLog<Project
 /** A drive with users admin/operator/viewer (names = roles), their tokens, and channel `news`. */
 export async function makeSite(): Promise<Site> {
   const dir = await mkdtemp(join(tmpdir(), 'darkroom-http-'));
+  await initLog(dir);
   const logs: EventLog<ProjectionState>[] = [];
   const servers: HttpServer[] = [];
   const setup = await openLog(dir, 'setup');
