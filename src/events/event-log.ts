@@ -40,6 +40,13 @@ export interface EventLogOptions<S> {
    * while this thread folds it (replay-pipe.ts). Default 2; Infinity = always in this thread.
    */
   replayWorkerMinSegments?: number;
+  /**
+   * How long (ms) a torn-looking batch or a gap at the tip must stay so before it is acted on
+   * (repaired, or reported as damage): a view with attribute caching can show a batch written
+   * through another mount as short for a moment. Default: the lock's stale time. 0 only where
+   * the drive has no such cache (tests on a local folder).
+   */
+  settleMs?: number;
   /** Tests: another entry file for the replay worker. */
   replayWorkerEntry?: URL;
   /** Aborts open(): the replay stops between files and open() rejects with the signal's reason. */
@@ -181,8 +188,17 @@ export class EventLog<S> {
       }
     }
     await this.replayInWorker();
-    const torn = await this.readTail();
-    const gap = await gapDamage(this.logDir, this.cursor.next, torn);
+    let torn = await this.readTail();
+    let gap = await gapDamage(this.logDir, this.cursor.next, torn);
+    // A view with attribute caching (NFS, bindfs) can show a batch written through another mount
+    // as short, or not yet there, while a later one is listed: damage only if it stays so for the
+    // lock's stale time (longer than any cache the docs allow).
+    const deadline = this.clock.now() + this.settleMs();
+    while (gap !== undefined && this.clock.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      torn = await this.readTail();
+      gap = await gapDamage(this.logDir, this.cursor.next, torn);
+    }
     if (gap !== undefined) throw gap;
     this.appliedSinceSnapshot = 0;
   }
@@ -416,6 +432,10 @@ export class EventLog<S> {
     while ((await this.writeGroupOnce(all)) === 'wait') await new Promise((r) => setTimeout(r, 100));
   }
 
+  private settleMs(): number {
+    return this.o.settleMs ?? Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
+  }
+
   /** How long a torn batch (by name, size and lines) has looked the same to this writer. */
   private readonly tornSeen = new Map<string, number>();
 
@@ -438,7 +458,7 @@ export class EventLog<S> {
       for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
         const torn = await this.readTail();
         if (torn !== undefined) {
-          if (!this.tornSettled(torn, staleMs)) return 'wait';
+          if (!this.tornSettled(torn, this.settleMs())) return 'wait';
           await this.repair(torn, lock);
         }
         this.tornSeen.clear();

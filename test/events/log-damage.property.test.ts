@@ -127,6 +127,8 @@ describe('log damage (property)', () => {
           writer: { by: 'w2', inc: 0 },
           projector: testProjector,
           snapshotEvery: 0,
+          // A local folder has no attribute cache to wait out.
+          settleMs: 0,
         }).catch((err: unknown) => err as Error);
         if (opened instanceof EventLog) {
           await opened.append([note('w2', 'next')]).catch(() => undefined);

@@ -27,6 +27,8 @@ export async function tempDrive(): Promise<Drive> {
         writer: { by, inc: 0 },
         projector: testProjector,
         snapshotEvery: 0,
+        // A local folder has no attribute cache to wait out before a repair or a damage report.
+        settleMs: 0,
         ...o,
       });
       opened.push(log);
