@@ -436,6 +436,8 @@ export class Instance {
     const { conf, self } = this.#o;
     const log = this.#log!;
     this.#joining = true;
+    // A new incarnation writes its InstanceStarted with inc 0, never with a lost one's incarnation.
+    log.setWriter(self.name, 0);
     try {
       const [started] = await log.append([
         {
@@ -695,7 +697,9 @@ export class Instance {
             failureTimeoutMs: conf.failureTimeoutMs,
           });
           if (this.#liveness.storage().stalled) out.add(this.#o.self.name);
-          return out;
+          // All of them unfit (a drive slow for everyone): holding work back would help no one.
+          const started = [...log.state.cluster.instances.values()].filter((v) => v.status === 'started');
+          return started.every((v) => out.has(v.instanceId)) ? new Set<string>() : out;
         },
       });
       this.#coordinator = next;
