@@ -17,7 +17,11 @@ function histogramPath(bins, width, height) {
 }
 
 /** One small chart per channel (r, g, b, l) with before (outline) and after (filled). */
-export function histograms(before, after) {
+export function histograms(beforeIn, afterIn) {
+  // A bare array is a luminance histogram; an object has r, g, b and/or l.
+  const norm = (x) => (Array.isArray(x) ? { l: x } : x);
+  const before = norm(beforeIn);
+  const after = norm(afterIn);
   const w = 256;
   const hgt = 70;
   const charts = [];

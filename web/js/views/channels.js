@@ -270,7 +270,8 @@ export function channelView({ name, me }) {
               }
             } catch (err) {
               const fields = [...(err.fields ?? [])];
-              const m = /invalid settings at ([^:]+): (.*)/.exec(err.message ?? '');
+              // "invalid settings at channel NAME: path.to.key: message" (the catalogue's template)
+              const m = /invalid settings at (?:channel [^:]+: )?([\w.[\]-]+): (.*)/.exec(err.message ?? '');
               if (fields.length === 0 && m) fields.push({ path: m[1].trim(), message: m[2] });
               const nameField = fields.find((f) => f.path === 'name');
               if (nameField) {

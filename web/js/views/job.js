@@ -145,7 +145,8 @@ export function strengthForm(idPrefix) {
         const v = Number(input.value);
         if (v !== 1) enhancement[s] = { strength: v };
       }
-      return { pipeline: { enhancement } };
+      // Reprocess takes pipeline overrides (the OpenAPI document: "pipeline overrides").
+      return { enhancement };
     },
   };
 }
