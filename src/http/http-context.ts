@@ -30,7 +30,8 @@ export type ClusterStatusSource = () => unknown;
 
 export interface HttpDeps {
   readonly log: EventLog<ProjectionState>;
-  readonly conf: Pick<ClusterConf, 'sharedDir' | 'secret' | 'maxUploadBytes' | 'sessionTtlMs'>;
+  readonly conf: Pick<ClusterConf, 'sharedDir' | 'secret' | 'maxUploadBytes' | 'sessionTtlMs'> &
+    Partial<Pick<ClusterConf, 'servers'>>;
   readonly instanceId: string;
   readonly logger: Logger;
   readonly clock?: Clock;

@@ -18,6 +18,7 @@ import { errorHandler, sendError } from './http-errors.js';
 import type { HttpContext, HttpDeps } from './http-context.js';
 import { createMetrics } from './metrics.js';
 import { registerAdminRoutes } from './routes-admin.js';
+import { registerSchemaRoutes } from './routes-schema.js';
 import { registerEventRoutes, type LiveStreams } from './routes-events.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerSessionRoutes } from './routes-session.js';
@@ -160,6 +161,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   registerSessionRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerSchemaRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { role: 'none' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

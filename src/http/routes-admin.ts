@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { appendChannelDecision } from '../channels/channel-admin.js';
 import { decideChannelChange, type ChannelCommand } from '../channels/decide-channel-change.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
+import type { ServerEntry } from '../cluster/conf.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { heldStates } from '../projections/jobs.js';
 import type { ProjectionState } from '../projections/state.js';
@@ -40,7 +41,11 @@ export function clusterFromProjection(
   state: ProjectionState,
   instanceId: string,
   heartbeatAges: ReadonlyMap<string, number>,
+  servers: readonly ServerEntry[] = [],
 ): Record<string, unknown> {
+  // Where each instance serves HTTP, from its conf server entry: the web UI moves there when the
+  // instance it talks to stops (docs/web-ui.md, Failover).
+  const httpUrl = new Map(servers.map((s) => [s.name, `http://${s.host}:${s.httpPort}`]));
   const running = new Map<string, number>();
   for (const id of state.jobs.open) {
     const j = state.jobs.all.get(id);
@@ -72,6 +77,7 @@ export function clusterFromProjection(
           updated: i.updated,
           running: running.get(i.instanceId) ?? 0,
           ...(age !== undefined ? { heartbeatAgeMs: age } : {}),
+          ...(httpUrl.has(i.instanceId) ? { httpUrl: httpUrl.get(i.instanceId) } : {}),
         };
       }),
   };
@@ -411,6 +417,11 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     },
     async () =>
       ctx.deps.clusterStatus?.() ??
-      clusterFromProjection(ctx.state(), ctx.deps.instanceId, ctx.deps.heartbeatAges?.() ?? new Map()),
+      clusterFromProjection(
+        ctx.state(),
+        ctx.deps.instanceId,
+        ctx.deps.heartbeatAges?.() ?? new Map(),
+        ctx.deps.conf.servers,
+      ),
   );
 }

@@ -282,6 +282,11 @@ export const Cluster = Type.Object(
           heartbeatAgeMs: Type.Optional(
             Type.Number({ description: 'since its last heartbeat, as this instance saw it' }),
           ),
+          httpUrl: Type.Optional(
+            Type.String({
+              description: 'where it serves HTTP (its conf server entry); the UI fails over there',
+            }),
+          ),
         },
         { additionalProperties: true },
       ),
