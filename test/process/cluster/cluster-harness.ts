@@ -150,9 +150,9 @@ export function startAt(
   return { child, output: () => text, exited, signal: (sig) => child.kill(sig) };
 }
 
-/** Waits until `r` says it is running. */
+/** Waits until the instance in `r` has started all its parts (its HTTP server may still be starting). */
 export async function running(r: RunningInstance, what = 'instance running'): Promise<void> {
-  await waitFor(what, () => r.output().includes('running (inc'), 60_000, r.output);
+  await waitFor(what, () => r.output().includes('"msg":"instance started"'), 90_000, r.output);
 }
 
 /** The instances that completed at least one job, by the log (JobCompleted writers). */
