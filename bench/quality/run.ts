@@ -8,7 +8,7 @@
 //   --half H    tuning | check | both (default both)
 //   --detail    per-photo table of the tuning half (the check half is read in aggregate only)
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
 import { runPipeline } from '../../src/imaging/pipeline.js';
@@ -111,7 +111,9 @@ async function main(): Promise<void> {
       let cached = cache[key];
       if (!cached) {
         const im = await cachePath('quality16', 'out', `${tag}.imagemagick.png`);
-        await runConvert([degraded, '-channel', 'RGB', '-auto-level', im]);
+        // ImageMagick's output depends only on the degraded input: made once, kept in the cache.
+        if (!existsSync(im)) await runConvert([degraded, '-channel', 'RGB', '-auto-level', `${im}.tmp.png`]);
+        if (!existsSync(im)) await rename(`${im}.tmp.png`, im);
         cached = {
           degraded: await compare(original.data, degraded),
           imagemagick: await compare(original.data, im),
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
         files: { original: pristine, degraded, darkroom: out },
       });
     }
+    await writeFile(cacheFile, JSON.stringify(cache));
   }
   await writeFile(cacheFile, JSON.stringify(cache));
 
