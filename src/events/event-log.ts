@@ -35,6 +35,13 @@ export interface EventLogOptions<S> {
   pollMs?: number;
   /** Write a snapshot every N applied events (default 10000; 0 = never). */
   snapshotEvery?: number;
+  /** When a snapshot is due: whether this handle writes it (e.g. only the coordinator). Default: yes. */
+  snapshotWhen?: () => boolean;
+  /**
+   * Writes a due snapshot instead of `writeSnapshot()` in this thread — e.g. built and encoded in a
+   * worker thread from the drive (src/instance/snapshot-thread.ts) — resolving with its file name.
+   */
+  snapshotWriter?: () => Promise<string | undefined>;
   /**
    * At open, a tail spanning at least this many segments is read and checked in a worker thread
    * while this thread folds it (replay-pipe.ts). Default 2; Infinity = always in this thread.
@@ -563,7 +570,10 @@ export class EventLog<S> {
     const every = this.o.snapshotEvery ?? 10_000;
     if (every <= 0 || this.appliedSinceSnapshot < every || this.snapshotting || this.phase !== 'running')
       return;
-    this.snapshotting = this.writeSnapshot()
+    if (this.o.snapshotWhen !== undefined && !this.o.snapshotWhen()) return;
+    const writer = this.o.snapshotWriter;
+    if (writer !== undefined) this.appliedSinceSnapshot = 0;
+    this.snapshotting = (writer !== undefined ? writer() : this.writeSnapshot())
       .catch((err: unknown) => this.logger.warn({ err, seq: this.seq }, 'snapshot not written'))
       .finally(() => {
         this.snapshotting = undefined;
