@@ -27,6 +27,7 @@ import { ElectionWatch } from './election-watch.js';
 import { createJobRunner } from './job-runner.js';
 import { Liveness, type StorageHealth } from './liveness.js';
 import { WorkerRole, type JobRunner } from './worker-role.js';
+import { writeSnapshotOffThread } from './snapshot-thread.js';
 
 export type InstanceStatus = 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -326,6 +327,9 @@ export class Instance {
           lock: { staleMs: conf.lockStaleMs, updateMs: conf.lockUpdateMs },
           pollMs: conf.logPollMs,
           signal,
+          // One instance writes snapshots (the acting coordinator), built off the event loop.
+          snapshotWhen: () => this.#coordinator !== undefined,
+          snapshotWriter: async () => (await writeSnapshotOffThread(conf.sharedDir)).file,
         });
       },
       stop: async () => {
