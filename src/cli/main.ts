@@ -19,6 +19,7 @@ export const commandGroups: readonly {
   { name: 'user', load: async () => (await import('./user-commands.js')).registerUserCommands },
   { name: 'token', load: async () => (await import('./user-commands.js')).registerTokenCommands },
   { name: 'submit', load: async () => (await import('./submit-command.js')).registerSubmitCommand },
+  { name: 'cluster', load: async () => (await import('./cluster-commands.js')).registerClusterCommands },
   { name: 'doctor', load: async () => (await import('./doctor-command.js')).registerDoctorCommand },
 ];
 
