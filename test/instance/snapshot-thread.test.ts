@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateLog } from '../../bench/common/large-log.js';
 import { EventLog } from '../../src/events/event-log.js';
+import { initLog } from '../../src/events/log-init.js';
 import { listSnapshots, readSnapshotFile } from '../../src/events/snapshot-store.js';
 import { writeSnapshotOffThread } from '../../src/instance/snapshot-thread.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
@@ -56,6 +57,7 @@ describe('writeSnapshotOffThread', () => {
 
   it('an empty log gives no snapshot', async () => {
     const dir = await tempDir();
+    await initLog(dir);
     await (await openLog(dir)).stop();
     expect(await writeSnapshotOffThread(dir)).toEqual({ file: undefined, seq: 0 });
   });
@@ -64,6 +66,7 @@ describe('writeSnapshotOffThread', () => {
 describe('EventLog: snapshotWhen and snapshotWriter', () => {
   it('a due snapshot is written through the writer only while snapshotWhen says so', async () => {
     const dir = await tempDir();
+    await initLog(dir);
     let mine = false;
     const calls: number[] = [];
     const log = await openLog(dir, {
