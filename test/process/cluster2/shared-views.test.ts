@@ -4,6 +4,7 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initLog } from '../../../src/events/log-init.js';
 import {
   cli,
   dropSamples,
@@ -37,6 +38,7 @@ describe('darkroom start --shared: two instances, two paths to one drive', () =>
     const views = [join(d.root, 'mnt-s1'), join(d.root, 'mnt-s2')];
     await rm(d.shared, { recursive: true, force: true });
     await mkdir(disk);
+    await initLog(disk);
     for (const v of views) await symlink(disk, v);
     const outside = join(d.root, 'outside-out');
     await putChannel(views[0]!, 'press', { type: 'process', fileReadyDelayMs: 300 });
