@@ -113,6 +113,13 @@ export const processChannelSchema = z
     scanSubfolders,
     fileReadyDelayMs,
     jobTicketsOnly: z.boolean().default(false).describe('take images only when an XML job ticket names them'),
+    allowedOutputRoots: z
+      .array(z.string().min(1).max(1000))
+      .max(20)
+      .default([])
+      .describe(
+        "folders (absolute, or relative to the shared drive) a job ticket's <outputFolder> may lead into besides the output folder; empty: the output folder only",
+      ),
     skipPattern,
     priority,
     pipeline: pipelineSettingsSchema

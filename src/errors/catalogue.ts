@@ -312,6 +312,13 @@ export const catalogue = {
     'job ticket {file}: {detail}',
     'Fix the ticket; docs/job-tickets.md describes the format.',
   ),
+  E_TICKET_PATH_OUTSIDE: spec(
+    'input',
+    422,
+    65,
+    '{what}: "{path}" leads to {resolved}, outside the allowed folders ({roots})',
+    "Name a folder inside the channel's output folder, or add its root to the channel setting allowedOutputRoots (docs/job-tickets.md).",
+  ),
   E_OUTPUT_EXISTS: spec(
     'refusal',
     409,

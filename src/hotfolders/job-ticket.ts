@@ -2,9 +2,11 @@
 // (docs/job-tickets.md). Parsed safely (safe-xml.ts), validated into a typed, frozen JobTicket;
 // every error is E_TICKET_INVALID naming the element path and line.
 import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { parsePipelineSettings } from '../imaging/pipeline-settings.js';
+import { confinePath } from '../paths/confined-path.js';
 import {
   defaultXmlLimits,
   parseSafeXml,
@@ -53,7 +55,9 @@ export const jobTicketSchema = z
       .string()
       .min(1)
       .optional()
-      .describe("absolute, or relative to the channel's output folder"),
+      .describe(
+        "absolute, or relative to the channel's output folder; must lead inside the output folder or the channel's allowedOutputRoots",
+      ),
     resultTicket: z.boolean().default(false).describe('write a result ticket next to the output'),
     iptc: iptcSchema.optional(),
     overrides: z.record(z.string(), z.unknown()).default({}).describe('a partial of the pipeline settings'),
@@ -287,4 +291,28 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * Where a ticket's <outputFolder> leads (absolute, or relative to the channel's output folder),
+ * when that is inside the output folder or one of the channel's allowedOutputRoots (relative
+ * roots: to the shared drive); else E_TICKET_PATH_OUTSIDE. Symlinks are resolved before comparing.
+ */
+export async function confineOutputFolder(
+  outputFolder: string,
+  channel: {
+    readonly output: string;
+    readonly settings: { readonly allowedOutputRoots?: readonly string[] };
+  },
+  sharedDir: string,
+  ticketFile: string,
+): Promise<string> {
+  const extra = (channel.settings.allowedOutputRoots ?? []).map((r) =>
+    isAbsolute(r) ? r : join(sharedDir, r),
+  );
+  return confinePath(outputFolder, {
+    what: `job ticket ${ticketFile} <outputFolder>`,
+    base: channel.output,
+    roots: [channel.output, ...extra],
+  });
 }

@@ -18,7 +18,12 @@ import {
   workManifestSchema,
   type TakenFile,
 } from '../hotfolders/take-file.js';
-import { isJobTicketName, readJobTicket, type JobTicket } from '../hotfolders/job-ticket.js';
+import {
+  confineOutputFolder,
+  isJobTicketName,
+  readJobTicket,
+  type JobTicket,
+} from '../hotfolders/job-ticket.js';
 import { asDarkroomError, DarkroomError } from '../errors/darkroom-error.js';
 import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -112,6 +117,9 @@ export class Ingest {
             detail: `<settings>: ${e.message}`,
           });
         }
+      }
+      if (target.type === 'process' && ticket.outputFolder !== undefined) {
+        await confineOutputFolder(ticket.outputFolder, target, this.#o.sharedDir, file.relPath);
       }
       const missing: string[] = [];
       for (const name of ticket.images) {

@@ -10,6 +10,7 @@ import { mergePatch } from '../channels/settings-paths.js';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { crashAt } from '../events/crash-point.js';
+import { confineOutputFolder } from '../hotfolders/job-ticket.js';
 import { resultTicketPath, writeResultTicket, type JobResult } from '../hotfolders/result-ticket.js';
 import { runPipeline } from '../imaging/pipeline.js';
 import { readStamp } from '../imaging/processing-stamp.js';
@@ -68,14 +69,10 @@ export function outputName(relPath: string, format: string): string {
   return `${ext.length > 0 ? name.slice(0, -ext.length) : name}${extensions[format] ?? `.${format}`}`;
 }
 
-function outputDirOf(plan: ProcessPlan, job: JobView, ticket: TicketOverrides | undefined): string {
+/** The output folder: the channel's, or the ticket's <outputFolder> as confined (a real path). */
+function outputDirOf(plan: ProcessPlan, job: JobView, ticketFolder: string | undefined): string {
   const rel = dirname(job.relPath);
-  const base =
-    ticket?.outputFolder === undefined
-      ? plan.output
-      : isAbsolute(ticket.outputFolder)
-        ? ticket.outputFolder
-        : join(plan.output, ticket.outputFolder);
+  const base = ticketFolder ?? plan.output;
   return rel === '.' ? base : join(base, rel);
 }
 
@@ -143,8 +140,14 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
     }
     await writeFile(join(workDir, SUMMARY), `${JSON.stringify(summary)}\n`);
     await guard.check();
+    // Checked again right before writing (a folder or symlink may have changed since ingest), and
+    // the real path it leads to is the one written to: never a lexical join of the ticket's text.
+    const ticketFolder =
+      ticket?.outputFolder === undefined
+        ? undefined
+        : await confineOutputFolder(ticket.outputFolder, plan, ctx.sharedDir, ticket.file ?? job.relPath);
     const published = await publishOutput({
-      outputDir: outputDirOf(plan, job, ticket),
+      outputDir: outputDirOf(plan, job, ticketFolder),
       fileName: out.name,
       data: out.data,
       jobId: job.jobId,
