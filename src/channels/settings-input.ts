@@ -15,12 +15,17 @@ function parseJsonText(text: string, where: string): unknown {
   }
 }
 
+/** Reads a JSON file named on the command line (settings, a channel export): E_INPUT_FILE_UNREADABLE when it cannot be read. */
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new DarkroomError('E_CONF_UNREADABLE', { file, reason: (err as Error).message }, { cause: err });
+    throw new DarkroomError(
+      'E_INPUT_FILE_UNREADABLE',
+      { file, reason: (err as Error).message },
+      { cause: err },
+    );
   }
   return parseJsonText(text, file);
 }

@@ -312,6 +312,13 @@ export const catalogue = {
     'job ticket {file}: {detail}',
     'Fix the ticket; docs/job-tickets.md describes the format.',
   ),
+  E_INPUT_FILE_UNREADABLE: spec(
+    'input',
+    400,
+    66,
+    'cannot read the input file {file}: {reason}',
+    'Check the file name and its permissions (a settings or channel export file given on the command line).',
+  ),
   E_TICKET_PATH_OUTSIDE: spec(
     'input',
     422,

@@ -489,6 +489,13 @@ describe('darkroom channel export/import', () => {
     expect(again).toMatchObject({ created: [], updated: [], unchanged: ['press', 'sweep', 'web'], seqs: [] });
   });
 
+  it('import of a missing file is an input-file error (E_INPUT_FILE_UNREADABLE, exit 66), not a conf error', async () => {
+    const shared = await tempShared();
+    const r = await darkroom(['channel', 'import', join(shared, 'nope.json'), '--shared', shared]);
+    expect(r.code).toBe(66);
+    expect(r.err).toMatch(/E_INPUT_FILE_UNREADABLE: cannot read the input file .*nope\.json/);
+  });
+
   it('import updates changed channels under revision conditions and leaves others alone', async () => {
     const shared = await tempShared();
     await darkroom(['channel', 'add', 'press', '--type', 'process', '--shared', shared, '--no-mkdir']);
