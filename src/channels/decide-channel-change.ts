@@ -1,11 +1,12 @@
 // The channel-change decider: an admin command (create, update, delete, pause, resume) and the
 // projection state in, the events to append and the conditions they rest on out. Pure: the CLI,
 // the HTTP API and import all go through it, and the log's conditions refuse a concurrent edit.
+import { posix } from 'node:path';
 import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import type { ChannelView, ProjectionState } from '../projections/state.js';
-import { parseChannelSettings } from './channel-settings.js';
+import { channelFolders, parseChannelSettings, type ChannelSettings } from './channel-settings.js';
 import { changedPaths, mergePatch } from './settings-paths.js';
 
 export type ChannelCommand =
@@ -77,6 +78,7 @@ export function decideChannelChange(state: ProjectionState, command: ChannelComm
       const view = state.config.channels.get(channel);
       if (view !== undefined) throw new DarkroomError('E_CHANNEL_EXISTS', { name: channel });
       const settings = parseChannelSettings(command.settings, channel);
+      refuseOverlappingFolders(channel, settings);
       return {
         events: [{ type: 'ChannelCreated', data: { channel, settings } }],
         conditions: [{ kind: 'channelRevision', channel, revision: 0 }],
@@ -97,6 +99,7 @@ export function decideChannelChange(state: ProjectionState, command: ChannelComm
       const proposed =
         command.settings !== undefined ? command.settings : mergePatch(view.settings, command.patch ?? {});
       const settings = parseChannelSettings(proposed, channel);
+      refuseOverlappingFolders(channel, settings);
       const changed = changedPaths(view.settings, settings);
       if (changed.length === 0) return nothing;
       return {
@@ -162,4 +165,35 @@ export function channelsInGroup(state: ProjectionState, group: string): string[]
     .filter((ch) => ch.settings['group'] === group)
     .map((ch) => ch.name)
     .sort();
+}
+
+/**
+ * Pure: refuses a channel whose input, output, bad and originals folders overlap (the same
+ * folder, or one inside another): darkroom would take its own outputs again, one more copy every
+ * few seconds (issue 14). Relative folders are compared as the drive-relative paths they are.
+ */
+function refuseOverlappingFolders(channel: string, settings: ChannelSettings): void {
+  const all = channelFolders(posix.sep, settings);
+  const folders = Object.entries(all).filter(([key]) => key !== 'stamp.routeDir');
+  const within = (a: string, b: string): boolean => {
+    const r = posix.relative(b, a);
+    return r === '' || (r !== '..' && !r.startsWith('../') && !posix.isAbsolute(r));
+  };
+  for (let i = 0; i < folders.length; i++) {
+    for (let j = i + 1; j < folders.length; j++) {
+      const [ka, a] = folders[i]!;
+      const [kb, b] = folders[j]!;
+      if (!within(a, b) && !within(b, a)) continue;
+      throw new DarkroomError('E_SETTINGS_INVALID', {
+        field: `channel ${channel}: ${ka}`,
+        path: ka,
+        where: `channel ${channel}`,
+        detail: `${ka} (${String(settingsFolder(settings, ka))}) and ${kb} (${String(settingsFolder(settings, kb))}) overlap: the same folder, or one inside the other; give each its own folder`,
+      });
+    }
+  }
+}
+
+function settingsFolder(settings: ChannelSettings, key: string): unknown {
+  return (settings as unknown as Record<string, unknown>)[key];
 }

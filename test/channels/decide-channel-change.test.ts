@@ -11,6 +11,7 @@ import {
 import type { ErrorCode } from '../../src/errors/catalogue.js';
 import { isDarkroomError } from '../../src/errors/darkroom-error.js';
 import { cli, given, type Scenario } from '../projections/scenario.js';
+import { initialState } from '../../src/projections/initial-state.js';
 
 const bob = { by: 'cli:bob', inc: 0 };
 
@@ -228,5 +229,19 @@ describe('decideChannelChanges: groups', () => {
         { kind: 'resume', channel: 'a' },
       ]),
     ).toThrow(/named twice/);
+  });
+});
+
+describe('overlapping channel folders (issue 14, item 4)', () => {
+  it('refuses an output folder equal to or inside the input folder, naming both', () => {
+    for (const outputDir of ['hotfolders/loop/in', 'hotfolders/loop/in/out']) {
+      expect(() =>
+        decideChannelChange(initialState(), {
+          kind: 'create',
+          channel: 'loop',
+          settings: { type: 'process', inputDir: 'hotfolders/loop/in', outputDir },
+        }),
+      ).toThrow(/inputDir \(hotfolders\/loop\/in\) and outputDir \(hotfolders\/loop\/in(\/out)?\) overlap/);
+    }
   });
 });
