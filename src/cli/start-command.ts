@@ -51,6 +51,26 @@ function onSignals(handler: (signal: NodeJS.Signals) => void): () => void {
   };
 }
 
+/**
+ * The last net under the instance's loops: a rejection nobody handled is a fault (logged with its
+ * code, the process alive), never an exit; each loop classifies its own errors first (STYLE.md).
+ * The fault harness saw a lost append lock (E_LOG_LOCK_COMPROMISED) end an instance this way.
+ * Returns its undo.
+ */
+function onUnhandled(logger: { error: (o: object, msg: string) => void }): () => void {
+  const handler = (reason: unknown): void => {
+    const e = reason as { code?: unknown; message?: unknown; stack?: unknown };
+    logger.error(
+      { where: 'unhandled rejection', code: e?.code, err: String(e?.message ?? reason), stack: e?.stack },
+      'fault',
+    );
+  };
+  process.on('unhandledRejection', handler);
+  return () => {
+    process.off('unhandledRejection', handler);
+  };
+}
+
 export function registerStartCommand(program: Command, ctx: CliContext): void {
   program
     .command('start')
@@ -73,6 +93,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         const instance = new Instance({ conf, self, logger });
         const { httpPart } = await import('../http/http-part.js');
         const http = httpPart({ conf, self, log: () => instance.log, logger });
+        const undoUnhandled = onUnhandled(logger);
         let signals = 0;
         const undo = onSignals((signal) => {
           signals++;
@@ -100,6 +121,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         } finally {
           await http.stop();
           undo();
+          undoUnhandled();
         }
         // Ended by itself: another process runs with this id (E_INSTANCE_DUPLICATE).
         const failure = instance.failure();

@@ -142,7 +142,12 @@ export class WorkerRole {
       );
     } catch (err) {
       if (isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) return; // reassigned or released meanwhile
-      throw err;
+      // Not acknowledged (a lost append lock, a stalled drive): JobStarted may or may not be in the
+      // log. A fault, never a rejection nobody awaits (it ended the process once); the attempt is
+      // released so the job runs again, and the release's own condition makes that safe either way.
+      this.#o.onFault(err, `job ${job.jobId} start`);
+      await this.#release(job, `fault: ${err instanceof Error ? err.message : String(err)}`);
+      return;
     }
     const guard: AttemptGuard = {
       signal: abort.signal,

@@ -81,6 +81,18 @@ describe('failover', () => {
       150_000,
       async () => `${await describe()}\n${c.proc('c').output().slice(-2000)}`,
     );
+    // a held no job when it died, so nothing waited on its InstanceLost: it may come a beat later.
+    await waitFor(
+      'a and b declared lost',
+      async () => {
+        const lost = (await c.records())
+          .filter((r) => r.type === 'InstanceLost')
+          .map((r) => r.data.instanceId);
+        return lost.includes('a') && lost.includes('b');
+      },
+      30_000,
+      describe,
+    );
     const { submitted, final, records } = await outcomes(c.drive.shared);
     expect([...submitted.keys()].sort()).toEqual([...kinds.keys()].sort());
     for (const [relPath, jobs] of submitted) {
