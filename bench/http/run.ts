@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { EventLog } from '../../src/events/event-log.js';
+import { initLog } from '../../src/events/log-init.js';
 import type { DarkroomEvent } from '../../src/events/event-types.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
 import type { ProjectionState } from '../../src/projections/state.js';
@@ -19,6 +20,7 @@ const seconds = Number(process.env['BENCH_HTTP_SECONDS'] ?? 10);
 const dir = await mkdtemp(join(tmpdir(), 'darkroom-bench-http-'));
 
 // The projection: 10,000 submitted jobs on channel news, a user with a token.
+await initLog(dir);
 const log = await EventLog.open<ProjectionState>({
   sharedDir: dir,
   writer: { by: 'seed', inc: 0 },
