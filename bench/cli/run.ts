@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       }),
     );
     const shared = join(dir, 'shared');
+    execFileSync(process.execPath, [bin, 'log', 'init', '--shared', shared]);
     execFileSync(process.execPath, [bin, 'log', 'note', 'bench start', '--shared', shared]);
     const contests: Contest[] = [
       {

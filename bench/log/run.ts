@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fsyncDir } from '../../src/events/batch-file.js';
 import { generateLog } from '../common/large-log.js';
+import { initLog } from '../../src/events/log-init.js';
 import { EventLog } from '../../src/events/event-log.js';
 import type { Projector } from '../../src/events/projector.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
@@ -22,8 +23,11 @@ const line = (label: string, value: string, goal = ''): void => {
   console.log(`${label.padEnd(52)} ${value.padStart(16)}  ${goal}`);
 };
 
+/** A fresh drive with an empty log (only `log init` creates one; EventLog.open requires it). */
 async function temp(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'darkroom-bench-'));
+  const dir = await mkdtemp(join(tmpdir(), 'darkroom-bench-'));
+  await initLog(dir);
+  return dir;
 }
 
 /** One durable batch: exclusive create, write, fsync file and folder, read back. */
