@@ -13,52 +13,14 @@ import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
 import { requireLog } from './log-init.js';
 import { LogCursor, gapDamage, listSegments, type ReadEntry, type ReadStep } from './log-cursor.js';
+import { loadSnapshot, replayInWorker } from './log-open.js';
+import type { EventLogOptions } from './log-options.js';
 import type { LogRecord } from './log-record.js';
-import type { Projector } from './projector.js';
 import { validateEvent } from './record-codec.js';
-import { ReplayWorkerFault, replayFiles } from './replay-pipe.js';
-import { listSnapshots, pruneSnapshots, readSnapshotFile, writeSnapshotFile } from './snapshot-store.js';
+import { pruneSnapshots, writeSnapshotFile } from './snapshot-store.js';
+import { moveTornAside, TornWatch, type TornBatch } from './tip-repair.js';
 
-export interface EventLogOptions<S> {
-  /** Shared drive root: the log in <shared>/log, snapshots in <shared>/snapshots. */
-  sharedDir: string;
-  /** Envelope `by`/`inc` (inc 0 until InstanceStarted is acknowledged; the CLI uses by "cli:<user>"). */
-  writer: { by: string; inc: number };
-  projector: Projector<S>;
-  clock?: Clock;
-  logger?: Logger;
-  /** proper-lockfile timings (defaults 2500/500 ms; proper-lockfile clamps update to >= 1000). */
-  lock?: { staleMs?: number; updateMs?: number };
-  /** Default true: appends arriving while a write is under way go together in the next batch. */
-  groupCommit?: boolean;
-  /** Follower fallback poll (ms), default 500. */
-  pollMs?: number;
-  /** Write a snapshot every N applied events (default 10000; 0 = never). */
-  snapshotEvery?: number;
-  /** When a snapshot is due: whether this handle writes it (e.g. only the coordinator). Default: yes. */
-  snapshotWhen?: () => boolean;
-  /**
-   * Writes a due snapshot instead of `writeSnapshot()` in this thread — e.g. built and encoded in a
-   * worker thread from the drive (src/instance/snapshot-thread.ts) — resolving with its file name.
-   */
-  snapshotWriter?: () => Promise<string | undefined>;
-  /**
-   * At open, a tail spanning at least this many segments is read and checked in a worker thread
-   * while this thread folds it (replay-pipe.ts). Default 2; Infinity = always in this thread.
-   */
-  replayWorkerMinSegments?: number;
-  /**
-   * How long (ms) a torn-looking batch or a gap at the tip must stay so before it is acted on
-   * (repaired, or reported as damage): a view with attribute caching can show a batch written
-   * through another mount as short for a moment. Default: the lock's stale time. 0 only where
-   * the drive has no such cache (tests on a local folder).
-   */
-  settleMs?: number;
-  /** Tests: another entry file for the replay worker. */
-  replayWorkerEntry?: URL;
-  /** Aborts open(): the replay stops between files and open() rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
+export type { EventLogOptions };
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -71,8 +33,6 @@ interface PendingAppend extends AppendRequest {
 
 /** Snapshots kept on the drive; older ones are removed after a new one is written. */
 const SNAPSHOTS_KEPT = 3;
-/** Lines parsed and folded at a time in a worker-checked replay. */
-const REPLAY_SLICE = 1_000;
 /** EEXIST retries of one group before it is reported not acknowledged. */
 const MAX_COLLISIONS = 100;
 
@@ -106,6 +66,7 @@ export class EventLog<S> {
     this.cursor = new LogCursor(this.logDir);
     this.current = o.projector.initial();
     this.writer = { ...o.writer };
+    this.tornWatch = new TornWatch(this.clock);
   }
 
   /**
@@ -161,40 +122,27 @@ export class EventLog<S> {
   // --- loading and reading -------------------------------------------------------------
 
   private async load(): Promise<void> {
-    for (const snap of await listSnapshots(this.o.sharedDir)) {
-      try {
-        const cursor = new LogCursor(this.logDir, snap.seq, undefined);
-        await cursor.refreshSegments();
-        const step = await cursor.readNext();
-        const at = step.kind === 'records' ? step.entries[0]?.record : undefined;
-        if (at === undefined || at.seq !== snap.seq || at.hash !== snap.hash) {
-          this.logger.warn(
-            { code: 'E_SNAPSHOT_MISMATCH', file: snap.file, seq: snap.seq, logHash: at?.hash },
-            new DarkroomError('E_SNAPSHOT_MISMATCH', { file: snap.file, seq: snap.seq }).message,
-          );
-          continue;
-        }
-        const body = await readSnapshotFile(this.o.sharedDir, snap.file);
-        const state = this.o.projector.fromSnapshot(body.state);
-        const p = this.o.projector.provenance(state);
-        if (body.seq !== snap.seq || body.hash !== snap.hash || p.seq !== snap.seq || p.hash !== snap.hash) {
-          this.logger.warn(
-            { code: 'E_SNAPSHOT_MISMATCH', file: snap.file },
-            'snapshot body does not match its name',
-          );
-          continue;
-        }
-        this.current = state;
-        this.cursor = cursor;
-        if (step.kind === 'records') this.applyEntries(step.entries.slice(1));
-        this.logger.info({ file: snap.file, seq: snap.seq }, 'loaded snapshot');
-        break;
-      } catch (err) {
-        if (isDarkroomError(err, 'E_LOG_TOO_NEW')) throw err;
-        this.logger.warn({ err, file: snap.file }, 'snapshot not usable; trying an older one');
-      }
+    const snap = await loadSnapshot(this.o.sharedDir, this.logDir, this.o.projector, this.logger);
+    if (snap !== undefined) {
+      this.current = snap.state;
+      this.cursor = snap.cursor;
+      this.applyEntries(snap.entries);
+      this.logger.info({ file: snap.file, seq: snap.seq }, 'loaded snapshot');
     }
-    await this.replayInWorker();
+    await replayInWorker({
+      logDir: this.logDir,
+      cursor: this.cursor,
+      logger: this.logger,
+      minSegments: this.o.replayWorkerMinSegments ?? 2,
+      workerEntry: this.o.replayWorkerEntry,
+      signal: this.o.signal,
+      checkAborted: () => {
+        if (this.phase === 'starting') this.o.signal?.throwIfAborted();
+      },
+      warnTrailing: (file, trailing) => this.warnTrailing(file, trailing),
+      apply: (records) => this.applyRecords(records),
+      seq: () => this.seq,
+    });
     let torn = await this.readTail();
     let gap = await gapDamage(this.logDir, this.cursor.next, torn);
     // A view with attribute caching (NFS, bindfs) can show a batch written through another mount
@@ -208,42 +156,6 @@ export class EventLog<S> {
     }
     if (gap !== undefined) throw gap;
     this.appliedSinceSnapshot = 0;
-  }
-
-  /** A long tail (segments) at open: checked by a worker, folded here; the tip is left to readTail. */
-  private async replayInWorker(): Promise<void> {
-    const min = this.o.replayWorkerMinSegments ?? 2;
-    const { next, prev } = this.cursor;
-    if (!Number.isFinite(min) || prev === undefined || !this.cursor.atFileStart) return;
-    const ahead = (await listSegments(this.logDir)).filter((seg) => seg.last >= next).length;
-    if (ahead === 0 || ahead < min) return;
-    this.logger.info({ from: next, segments: ahead }, 'replay: the log is checked in a worker thread');
-    try {
-      await this.foldFromWorker(next, prev);
-    } catch (err) {
-      if (!(err instanceof ReplayWorkerFault) || this.o.signal?.aborted === true) throw err;
-      // The worker failed, not the log: what it sent is applied, the rest is read in this thread.
-      this.logger.warn({ err, seq: this.seq }, 'replay worker failed; reading the rest in this thread');
-    }
-  }
-
-  private async foldFromWorker(next: number, prev: string): Promise<void> {
-    for await (const f of replayFiles(this.logDir, next, prev, 4, this.o.replayWorkerEntry)) {
-      this.warnTrailing(f.file, f.trailing);
-      // The worker checked these lines (chain, envelope, schema) exactly as decodeLine does.
-      // Parsed and folded 1,000 lines at a time, so parsed records die young instead of being
-      // promoted while a whole segment waits (measured: ~1 s less CPU per 1M records).
-      // Records only: no { record, file, line } entry per record (nothing reads them here).
-      for (let at = 0; at < f.lines.length; at += REPLAY_SLICE) {
-        const end = Math.min(at + REPLAY_SLICE, f.lines.length);
-        const records = new Array<LogRecord>(end - at);
-        for (let i = at; i < end; i++) records[i - at] = JSON.parse(f.lines[i]!) as LogRecord;
-        this.applyRecords(records);
-      }
-      this.cursor.skipTo(f.lastSeq + 1, f.lastHash);
-      await new Promise<void>((r) => setImmediate(r));
-      if (this.phase === 'starting') this.o.signal?.throwIfAborted();
-    }
   }
 
   private applyEntries(entries: readonly ReadEntry[]): void {
@@ -443,17 +355,7 @@ export class EventLog<S> {
     return this.o.settleMs ?? Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
   }
 
-  /** How long a torn batch (by name, size and lines) has looked the same to this writer. */
-  private readonly tornSeen = new Map<string, number>();
-
-  private tornSettled(torn: { file: string; lines: number; offset: number }, staleMs: number): boolean {
-    const key = `${torn.file}@${torn.offset}/${torn.lines}`;
-    const now = this.clock.now();
-    for (const k of this.tornSeen.keys()) if (k !== key) this.tornSeen.delete(k);
-    const first = this.tornSeen.get(key);
-    if (first === undefined) this.tornSeen.set(key, now);
-    return first !== undefined && now - first >= staleMs;
-  }
+  private readonly tornWatch: TornWatch;
 
   private async writeGroupOnce(all: readonly PendingAppend[]): Promise<'wait' | undefined> {
     let group = this.withdrawAborted(all);
@@ -465,10 +367,10 @@ export class EventLog<S> {
       for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
         const torn = await this.readTail();
         if (torn !== undefined) {
-          if (!this.tornSettled(torn, this.settleMs())) return 'wait';
+          if (!this.tornWatch.settled(torn, this.settleMs())) return 'wait';
           await this.repair(torn, lock);
         }
-        this.tornSeen.clear();
+        this.tornWatch.clear();
         group = this.withdrawAborted(group);
         if (group.length === 0) return;
         const plan = planBatch(
@@ -542,26 +444,10 @@ export class EventLog<S> {
     }
   }
 
-  /**
-   * Moves a torn batch at the tip aside (we hold the lock: its writer is gone) and queues the
-   * event. Only a batch that the cursor found to be a stopped write's remains gets here, and only
-   * when no later file exists (then it was complete once, and it is damage, not torn).
-   */
-  private async repair(torn: { file: string; lines: number; offset: number }, lock: HeldLock): Promise<void> {
+  /** Moves a torn batch at the tip aside (we hold the lock) and queues its BatchRepaired event. */
+  private async repair(torn: TornBatch, lock: HeldLock): Promise<void> {
     if (lock.compromised !== undefined) return;
-    const gap = await gapDamage(this.logDir, this.cursor.next, torn);
-    if (gap !== undefined) throw gap;
-    const movedTo = await moveAside(this.logDir, torn.file);
-    this.logger.warn({ file: torn.file, movedTo, seq: this.seq + 1 }, 'torn batch moved aside');
-    this.pendingRepairs.push({
-      type: 'BatchRepaired',
-      data: {
-        file: torn.file,
-        movedTo,
-        reason: 'no valid trailer and its writer is gone (the next writer holds the append lock)',
-        records: torn.lines,
-      },
-    });
+    this.pendingRepairs.push(await moveTornAside(this.logDir, this.seq + 1, torn, this.logger));
   }
 
   // --- snapshots and lifecycle ---------------------------------------------------------
