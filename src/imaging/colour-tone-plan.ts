@@ -90,14 +90,21 @@ export function planColourTone(a: Analysis, d: AnalysisDetail, s: Enhancement): 
   // The cast: gains from the whites above each channel's removed black.
   const castOn = s.cast.enabled && s.cast.strength > 0;
   const span0 = Math.max(1, ends.white - lumaBlack);
-  const stretch0 = Math.max(1, (span0 + (openWhite - span0) * ed) / span0);
-  let cast = castEvidence(a, ends, blacks, stretch0);
-  if (cast.score > 0 && ev > 0) {
-    // A veil with a cast is coloured: each channel's own black is then the veil's, as far as
-    // the cast is believed (a blue scene's blue channel never dark is its colour, not a veil).
-    for (let c = 0; c < 3; c++)
-      blacks[c] = lumaBlack + (Math.max(0, ends.blacks[c]! - 2) * ev - lumaBlack) * cast.score;
-    cast = castEvidence(a, ends, blacks, stretch0);
+  // The levels' stretch (the white kept where it was, opened toward 250 as far as dim).
+  const stretch0 = Math.max(1, (ends.white + (openWhite - ends.white) * ed) / span0);
+  let cast = castEvidence(a, ends, blacks, stretch0, ev);
+  if (ev > 0) {
+    // A veil with a cast is coloured (g_c · (a·x + b)): each channel's own black is then the
+    // veil's. Judged with each channel's black removed, and applied as far as that reading is
+    // believed (a blue scene's blue channel never dark is its colour, not a veil).
+    const own = ends.blacks.map((b) => Math.max(0, b - 2) * ev);
+    const coloured = castEvidence(a, ends, own, stretch0, ev);
+    if (coloured.score > cast.score) {
+      const t = ramp(coloured.score, 0.2, 0.7);
+      for (let c = 0; c < 3; c++) blacks[c] = lumaBlack + (own[c]! - lumaBlack) * t;
+      const g = castEvidence(a, ends, blacks, stretch0, ev).gains;
+      cast = { ...coloured, gains: g };
+    }
   }
   // Weak evidence (below 0.2) is no evidence: a scene's own tint often gives that much.
   const castAmount = castOn ? clamp(ramp(cast.score, 0.2, 0.7) * s.cast.strength, 0, 1.5) : 0;
@@ -106,9 +113,15 @@ export function planColourTone(a: Analysis, d: AnalysisDetail, s: Enhancement): 
   // Exposure, judged on the tone after the levels (common black and white).
   const whiteAfter = (g: readonly number[], e: number): number =>
     Math.max(...ends.whites.map((w, c) => g[c]! * ((w / 255) ** e - (blacks[c]! / 255) ** e)));
+  // The levels keep the brightest white where it was when they remove a veil's black (a
+  // stretch, not a shift that would darken everything), and open it toward 250 as far as the
+  // photo is evidently dim.
+  const whiteBefore = (g: readonly number[], e: number): number =>
+    Math.min(1, Math.max(...ends.whites.map((w, c) => g[c]! * (w / 255) ** e)));
   const scaleFor = (g: readonly number[], e: number): number => {
     const w = whiteAfter(g, e);
-    const wanted = w + (openWhite / 255 - w) * ed;
+    const base = whiteBefore(g, e);
+    const wanted = base + (openWhite / 255 - base) * ed;
     return w > 0 ? clamp(wanted / w, 1, 3) : 1;
   };
   const lo = (e: number): number => (lumaBlack / 255) ** e;

@@ -43,18 +43,27 @@ export function endsOf(d: AnalysisDetail): Ends {
 }
 
 /**
- * A veil (haze, a flat scan, an offset): nothing in the photo is dark. In photos of real scenes
- * some colour reaches near black in at least one channel (a shadow, a saturated colour's
- * darkest channel), so a darkest channel that starts far above 0 is read as a veil.
+ * A veil (haze, a flat scan, an offset): nothing in the photo is dark and nothing is fully
+ * bright. In photos of real scenes some colour reaches near black in at least one channel (a
+ * shadow, a saturated colour's darkest channel), so a darkest channel that starts far above 0
+ * is read as a veil, but only as far as the top of the range is reduced too: a veil (x·a + b)
+ * lowers the white with the black lifted, while a hazy scene (an aerial view, fog) keeps its
+ * highlights at 255 with lifted shadows, and stretching it would change a good photo a lot.
  */
 export function veilEvidence(e: Ends): Evidence {
-  const score = r3(ramp(e.black, 16, 32));
+  const lifted = ramp(e.black, 16, 32);
+  // The middle channel's white: a cast over the veil may push one channel's white to 255.
+  const top = [...e.whites].sort((x, y) => x - y)[1]!;
+  const topReduced = ramp(top, 253, 238);
+  const score = r3(lifted * topReduced);
   return {
     score,
     why:
-      score === 0
+      lifted === 0
         ? `darkest colours reach ${e.black} (dark enough)`
-        : `nothing darker than ${e.black} of 255 (lifted blacks)`,
+        : score === 0
+          ? `nothing darker than ${e.black} of 255, but highlights reach ${top} (a hazy scene, not a veil)`
+          : `nothing darker than ${e.black} and nothing brighter than ${top} of 255 (lifted blacks, reduced range)`,
   };
 }
 
@@ -162,6 +171,8 @@ export function castEvidence(
   blackRemoved: readonly number[],
   /** The levels' stretch: whether something is bright is judged after it (a veiled photo's whites are grey). */
   stretch = 1,
+  /** The veil evidence (0..1): the blacks' tint is a cue only in a veiled photo. */
+  veil = 0,
 ): CastEvidence {
   const span = e.whites.map((w, c) => Math.max(1, w - blackRemoved[c]!));
   const top = Math.min(255, Math.max(...span) * stretch);
@@ -196,6 +207,22 @@ export function castEvidence(
     a.cast.bright.support >= 0.5
       ? ramp(cosine(a.cast.bright.uv, uvw), 0.4, 0.8) * ramp(a.cast.bright.support, 0.5, 0.8)
       : 0;
+  // A veil with a cast (g_c · (a·x + b)): the lifted blacks carry the same per-channel gains as
+  // the whites, so the two ends of the range tinted alike are two readings of one cast. Real
+  // shadows are near neutral; a hazy scene's lifted blacks are tinted by the haze, not like
+  // its whites.
+  const liftedBlacks = veil * ramp(Math.min(...e.blacks), 12, 24);
+  const codeRatio = (v: readonly number[]): [number, number] => [
+    Math.log(Math.max(1, v[0]!) / Math.max(1, v[1]!)),
+    Math.log(Math.max(1, v[2]!) / Math.max(1, v[1]!)),
+  ];
+  const ub = codeRatio(e.blacks);
+  const uw = codeRatio(e.whites.map((w) => Math.min(w, 249)));
+  const sizeRatio = Math.hypot(...ub) / Math.max(1e-6, Math.hypot(...uw));
+  const agreeBlacks =
+    liftedBlacks *
+    ramp(cosine(ub, uw), 0.75, 0.92) *
+    (1 - ramp(Math.abs(Math.log(Math.max(1e-6, sizeRatio))), 0.5, 1));
   // Two of the three independent cues must point the way the whites do.
   // Or one surface colour fills the bright pixels (support above 0.9: a white object under the
   // cast) and agrees: that and the whites are then two readings of one white thing.
@@ -205,9 +232,14 @@ export function castEvidence(
     agreeBright * agreeEdge,
     agreeNeutral * agreeBright,
     oneWhite,
+    agreeBlacks * 0.9,
   );
   const visible = ramp(tint, 0.06, 0.14);
-  const bright = ramp(top, 200, 235);
+  // The brightest things of a dim scene (blue hour, an interior without lights) are less
+  // likely to be white: without a veil to explain the reduced range, whites that stay below
+  // 230 before any stretch are believed less (a blue-hour sky is not a cast).
+  const rawTop = Math.max(...e.whites);
+  const bright = ramp(top, 200, 235) * Math.max(veil, ramp(rawTop, 170, 230));
   const score = r3(onLocus * plausible * agree * visible * bright);
   const parts = [
     `whites ${e.whites.join('/')}`,
@@ -216,6 +248,8 @@ export function castEvidence(
     `neutral agrees ${r3(agreeNeutral)}`,
     `bright surfaces agree ${r3(agreeBright)}`,
     `grey edge agrees ${r3(agreeEdge)}`,
+    ...(liftedBlacks > 0 ? [`blacks agree ${r3(agreeBlacks)}`] : []),
+    ...(rawTop < 230 && veil < 1 ? [`whites only ${rawTop} before the levels`] : []),
   ].join(', ');
   return { score, why: score === 0 ? `no cast evidence (${parts})` : `cast in the whites (${parts})`, gains };
 }

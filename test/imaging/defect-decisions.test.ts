@@ -91,6 +91,31 @@ describe('a real defect is corrected as far as its evidence goes', () => {
     expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, veiled)) * 0.4);
   });
 
+  it('a veil with a cast (blacks and whites tinted alike) loses both its veil and its cast', async () => {
+    const o = orig('astronaut.png');
+    // One linear step (sharp keeps one): g_c * (0.7 x + 45).
+    const g = [1.15, 1, 0.85];
+    const input = await degrade(o, (s) =>
+      s.linear(
+        g.map((x) => 0.7 * x),
+        g.map((x) => 45 * x),
+      ),
+    );
+    const r = await runPipeline(input, defaults, png);
+    expect(r.corrections.decisions?.veil.score).toBeGreaterThan(0.9);
+    expect(r.corrections.cast.applied, r.corrections.cast.reason).toBe(true);
+    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, input)) * 0.5);
+  });
+
+  it('lifted blacks with the highlights still at 255 (a hazy scene) are left alone, and the report says why', async () => {
+    const o = orig('coffee.png');
+    const hazy = await degrade(o, (s) => s.linear(0.8, 51));
+    const r = await runPipeline(hazy, defaults, png);
+    expect(r.corrections.decisions?.veil.score).toBe(0);
+    expect(r.corrections.contrast.reason).toContain('hazy scene');
+    expect(await deltaE(hazy, r.data)).toBeLessThan(1);
+  });
+
   it('an under-exposure by a gain is read from the whites stopping short and opened', async () => {
     const o = orig('motorcycle_left.png');
     const dim = await degrade(o, (s) => s.linear(0.55, 0));
