@@ -1,13 +1,15 @@
 // applyBatch: folds a batch of log records like applyRecord one by one, but with the state's
 // immutable.js collections made mutable (asMutable) for the duration of the batch, so a replay
 // does not copy a path of map nodes per record, and the state and its four parts as drafts that
-// revise changes in place (views.ts), so it does not copy them per record either; the result is
-// made immutable (frozen parts, immutable collections) again at the end.
-import type { Map as IMap } from 'immutable';
+// revise changes in place (views.ts), so it does not copy them per record either — nor the views
+// the batch makes or copies (a job submitted, assigned, started and completed in one batch is one
+// object, not four); the jobs collections are native ones in front of immutable.js (batch-map.ts).
+// The result is made immutable (frozen parts and views, immutable collections) again at the end.
+import type { Map as IMap, List, OrderedSet, Set as ISet } from 'immutable';
 import type { LogRecord } from '../events/log-record.js';
 import { applyRecord } from './apply-record.js';
-import { BatchMap } from './batch-map.js';
-import type { JobView, ProjectionState } from './state.js';
+import { BatchMap, BatchOrderedSet, BatchQueue, BatchSet } from './batch-map.js';
+import type { FinishEntry, JobView, ProjectionState } from './state.js';
 import { revise, withDrafts } from './views.js';
 
 /** What settling needs of a collection (Map, OrderedSet). */
@@ -53,11 +55,12 @@ function thaw(state: ProjectionState): ProjectionState {
     }),
     jobs: revise(jobs, {
       // get/has/set/delete only (what the reducers use); flushed into the mutable map by settle.
+      // Only what the reducers use; each flushed into its mutable collection by settle.
       all: new BatchMap(jobs.all.asMutable()) as unknown as IMap<string, JobView>,
-      open: jobs.open.asMutable(),
-      lastAssigned: jobs.lastAssigned.asMutable(),
-      finishOrder: jobs.finishOrder.asMutable(),
-      archived: jobs.archived.asMutable(),
+      open: new BatchOrderedSet(jobs.open.asMutable()) as unknown as OrderedSet<string>,
+      lastAssigned: new BatchMap(jobs.lastAssigned.asMutable()) as unknown as IMap<string, number>,
+      finishOrder: new BatchQueue(jobs.finishOrder.asMutable()) as unknown as List<FinishEntry>,
+      archived: new BatchSet(jobs.archived.asMutable()) as unknown as ISet<string>,
     }),
     cluster: revise(cluster, { instances: cluster.instances.asMutable() }),
     meta: revise(meta, { ignored: meta.ignored.asMutable() }),
@@ -90,19 +93,23 @@ function settlePart<P extends object>(after: P, thawed: P, before: P, keys: read
   return revise(after, patch);
 }
 
+/** The jobs collections applyBatch wraps (thaw), each with a flush() into its mutable collection. */
+const batchedJobs = ['all', 'open', 'lastAssigned', 'finishOrder', 'archived'] as const;
+
 function settle(after: ProjectionState, thawed: ProjectionState, before: ProjectionState): ProjectionState {
-  // The batch's jobs map written into the thawed (mutable) map, which then settles like the rest.
-  const thawedAll = (thawed.jobs.all as unknown as BatchMap<string, JobView>).flush();
-  const all = after.jobs.all === thawed.jobs.all ? thawedAll : after.jobs.all;
+  // The batch's jobs collections written into the thawed (mutable) ones, which then settle like
+  // the rest (a wrapper the reducers replaced stays replaced).
+  const flushedJobs = { ...thawed.jobs };
+  const afterJobs = { ...after.jobs };
+  for (const key of batchedJobs) {
+    const wrapper = thawed.jobs[key] as unknown as { flush(): never };
+    const flushed = wrapper.flush();
+    flushedJobs[key] = flushed;
+    if (after.jobs[key] === (wrapper as unknown)) afterJobs[key] = flushed;
+  }
   return Object.freeze({
     config: settlePart(after.config, thawed.config, before.config, ['channels', 'users', 'settings']),
-    jobs: settlePart({ ...after.jobs, all }, { ...thawed.jobs, all: thawedAll }, before.jobs, [
-      'all',
-      'open',
-      'lastAssigned',
-      'finishOrder',
-      'archived',
-    ]),
+    jobs: settlePart(afterJobs, flushedJobs, before.jobs, batchedJobs),
     cluster: settlePart(after.cluster, thawed.cluster, before.cluster, ['instances']),
     meta: settlePart(after.meta, thawed.meta, before.meta, ['ignored']),
   });

@@ -7,7 +7,7 @@ import type { JobState } from '../events/event-types.js';
 import type { LogRecord } from '../events/log-record.js';
 import { incarnation } from './cluster.js';
 import type { ClusterState, FinishEntry, JobsState, JobView } from './state.js';
-import { defined, revise, stampOf } from './views.js';
+import { defined, revise, stampOf, view as newView } from './views.js';
 
 /** States in which a job occupies a slot of its holder. */
 export const heldStates: readonly JobState[] = ['assigned', 'processing'];
@@ -93,7 +93,7 @@ export function reduceJobs(jobs: JobsState, record: LogRecord, cluster?: Cluster
     case 'JobSubmitted': {
       const d = record.data;
       const stamp = stampOf(record);
-      const view: JobView = defined({
+      const view: JobView = newView({
         jobId: d.jobId,
         channel: d.channel,
         state: 'submitted' as const,
@@ -112,14 +112,14 @@ export function reduceJobs(jobs: JobsState, record: LogRecord, cluster?: Cluster
     }
     case 'JobAssigned': {
       const d = record.data;
-      const job = jobs.all.get(d.jobId);
-      if (job === undefined) return jobs;
+      const channel = jobs.all.get(d.jobId)?.channel;
+      if (channel === undefined) return jobs;
       const next = change(jobs, record, d.jobId, 'assigned', {
         attempt: d.attempt,
         instanceId: d.instanceId,
         inc: d.inc,
       });
-      return revise(next, { lastAssigned: next.lastAssigned.set(job.channel, record.seq) });
+      return revise(next, { lastAssigned: next.lastAssigned.set(channel, record.seq) });
     }
     case 'JobStarted':
       return change(jobs, record, record.data.jobId, 'processing', {});
@@ -261,9 +261,10 @@ function change(
 ): JobsState {
   const job = jobs.all.get(jobId);
   if (job === undefined) return jobs;
-  const next = revise(job, { ...patch, state, updated: stampOf(record) }, drop);
+  // Read before revise: inside applyBatch, a view made in the batch is changed in place.
   const wasFinal = finalStates.includes(job.state);
   const isFinal = finalStates.includes(state);
+  const next = revise(job, { ...patch, state, updated: stampOf(record) }, drop);
   const all = jobs.all.set(jobId, next);
   if (!isFinal) {
     const open = jobs.open.add(jobId);

@@ -1,10 +1,11 @@
-// BatchMap: any sequence of get/has/set/delete through it, flushed, leaves exactly the map (same
-// entries, same iteration order) that the same writes made directly on the immutable.js map give,
-// and every read in between answers as the direct map would.
+// BatchMap, BatchOrderedSet, BatchQueue, BatchSet: any sequence of operations through them,
+// flushed, leaves exactly the collection (same entries, same iteration order) that the same
+// writes made directly on the immutable.js collection give, and every read in between answers as
+// the direct collection would.
 import fc from 'fast-check';
-import { Map as IMap } from 'immutable';
+import { Map as IMap, List, OrderedSet, Set as ISet } from 'immutable';
 import { describe, expect, it } from 'vitest';
-import { BatchMap } from '../../src/projections/batch-map.js';
+import { BatchMap, BatchOrderedSet, BatchQueue, BatchSet } from '../../src/projections/batch-map.js';
 
 type Op =
   | { kind: 'set'; key: string; value: number }
@@ -47,6 +48,95 @@ describe('BatchMap', () => {
         // The map it started from is untouched.
         expect([...base.entries()]).toEqual([...IMap<string, number>(start).entries()]);
       }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+const setOpArb = fc.oneof(
+  fc.record({ kind: fc.constant('add' as const), key: keyArb }),
+  fc.record({ kind: fc.constant('delete' as const), key: keyArb }),
+  fc.record({ kind: fc.constant('read' as const), key: keyArb }),
+);
+const startKeysArb = fc.array(keyArb, { maxLength: 30 });
+
+describe('BatchOrderedSet', () => {
+  it('flushes to the same keys in the same order as direct writes, and reads and iterates like the direct set', () => {
+    fc.assert(
+      fc.property(startKeysArb, fc.array(setOpArb, { maxLength: 80 }), (start, ops) => {
+        const base = OrderedSet<string>(start);
+        const direct = base.asMutable();
+        const batch = new BatchOrderedSet(base.asMutable());
+        for (const op of ops) {
+          if (op.kind === 'add') {
+            expect(batch.add(op.key)).toBe(batch);
+            direct.add(op.key);
+          } else if (op.kind === 'delete') {
+            expect(batch.delete(op.key)).toBe(batch);
+            direct.delete(op.key);
+          } else {
+            expect(batch.has(op.key)).toBe(direct.has(op.key));
+            expect([...batch]).toEqual([...direct]);
+          }
+        }
+        expect([...batch.flush().asImmutable()]).toEqual([...direct.asImmutable()]);
+        expect([...base]).toEqual([...OrderedSet<string>(start)]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('BatchSet', () => {
+  it('flushes to the same keys in the same order as direct adds, and reads like the direct set', () => {
+    fc.assert(
+      fc.property(startKeysArb, fc.array(setOpArb, { maxLength: 80 }), (start, ops) => {
+        const base = ISet<string>(start);
+        const direct = base.asMutable();
+        const batch = new BatchSet(base.asMutable());
+        for (const op of ops) {
+          if (op.kind === 'add') {
+            expect(batch.add(op.key)).toBe(batch);
+            direct.add(op.key);
+          } else expect(batch.has(op.key)).toBe(direct.has(op.key));
+        }
+        expect([...batch.flush().asImmutable()]).toEqual([...direct.asImmutable()]);
+        expect([...base]).toEqual([...ISet<string>(start)]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('BatchQueue', () => {
+  it('flushes to the same list as direct pushes and shifts, and reads its head and size like the direct list', () => {
+    const queueOpArb = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), value: fc.integer() }),
+      fc.constant({ kind: 'shift' as const }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer(), { maxLength: 40 }),
+        fc.array(queueOpArb, { maxLength: 80 }),
+        (start, ops) => {
+          const base = List<number>(start);
+          let direct = base;
+          const batch = new BatchQueue(base.asMutable());
+          for (const op of ops) {
+            if (op.kind === 'push') {
+              expect(batch.push(op.value)).toBe(batch);
+              direct = direct.push(op.value);
+            } else {
+              expect(batch.shift()).toBe(batch);
+              direct = direct.shift();
+            }
+            expect(batch.first()).toBe(direct.first());
+            expect(batch.size).toBe(direct.size);
+          }
+          expect([...batch.flush().asImmutable()]).toEqual([...direct]);
+          expect([...base]).toEqual(start);
+        },
+      ),
       { numRuns: 400 },
     );
   });
