@@ -10,6 +10,7 @@ import type { IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
 import type { Principal } from './auth.js';
+import type { Observation } from './cluster-view.js';
 import type { Role } from '../users/decide-user-change.js';
 import type { HttpMetrics } from './metrics.js';
 
@@ -25,9 +26,6 @@ declare module 'fastify' {
   }
 }
 
-/** The cluster status as `darkroom cluster status --json` prints it (or what the projection knows). */
-export type ClusterStatusSource = () => unknown;
-
 export interface HttpDeps {
   readonly log: EventLog<ProjectionState>;
   readonly conf: Pick<ClusterConf, 'sharedDir' | 'secret' | 'maxUploadBytes' | 'sessionTtlMs'> &
@@ -38,8 +36,8 @@ export interface HttpDeps {
   readonly ids?: IdSource;
   /** Folder of the web UI (default: web/dist of the package, else web/); absent folder: no UI. */
   readonly webDir?: string;
-  /** Cluster status (helper 'cluster2'); default: built from the projection. */
-  readonly clusterStatus?: ClusterStatusSource;
+  /** What this instance observes of the cluster (load, storage, ports, warnings: cluster-view.ts). */
+  readonly observeCluster?: () => Promise<Observation>;
   /** Milliseconds since each peer's last heartbeat, as this instance saw them (the mesh). */
   readonly heartbeatAges?: () => ReadonlyMap<string, number>;
   /** True while the log follower is caught up with the drive (default: the log is running). */

@@ -1,9 +1,12 @@
 // HTTP as a part of an instance: started once the log has caught up (it serves the projection),
 // stopped first (new requests get 503 E_INSTANCE_STOPPING, live streams say bye and close).
+import { systemClock } from '../clock.js';
+import { gatherClusterStatus } from '../cluster/cluster-status-gather.js';
 import type { ClusterConf, ServerEntry } from '../cluster/conf.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
+import { clusterObserver } from './cluster-view.js';
 import { ensureFirstAdmin } from './first-admin.js';
 import type { HttpDeps } from './http-context.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
@@ -38,11 +41,20 @@ export function httpPart(o: HttpPartOptions): HttpPart {
       if (log === undefined) throw new Error('http part started before the log');
       await ensureFirstAdmin(log, o.conf.sharedDir, o.logger);
       if (stopped) return;
+      const observer = clusterObserver({
+        clock: systemClock,
+        gather: () =>
+          gatherClusterStatus(o.conf, {
+            projection: async () => ({ cluster: log.state.cluster, seq: log.seq }),
+            observedFrom: o.self.name,
+          }),
+      });
       server = await createHttpServer({
         log,
         conf: o.conf,
         instanceId: o.self.name,
         logger: o.logger,
+        observeCluster: () => observer.latest(),
         ...o.extra,
       });
       if (stopped) return;

@@ -12,6 +12,7 @@ import { heldStates } from '../projections/jobs.js';
 import type { ProjectionState } from '../projections/state.js';
 import { hashPassword, newToken } from '../users/credentials.js';
 import { decideUserChange, type Role, type UserCommand } from '../users/decide-user-change.js';
+import { withObservation } from './cluster-view.js';
 import type { HttpContext } from './http-context.js';
 import {
   ChannelCreateBody,
@@ -415,13 +416,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
         response: { 200: Cluster, ...errors(401, 403) },
       },
     },
-    async () =>
-      ctx.deps.clusterStatus?.() ??
-      clusterFromProjection(
-        ctx.state(),
-        ctx.deps.instanceId,
-        ctx.deps.heartbeatAges?.() ?? new Map(),
-        ctx.deps.conf.servers,
-      ),
+    async () => {
+      const observed = await ctx.deps.observeCluster?.();
+      return withObservation(
+        clusterFromProjection(
+          ctx.state(),
+          ctx.deps.instanceId,
+          ctx.deps.heartbeatAges?.() ?? new Map(),
+          ctx.deps.conf.servers,
+        ),
+        observed,
+      );
+    },
   );
 }

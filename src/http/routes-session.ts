@@ -1,14 +1,15 @@
-// Login and logout (the signed session cookie), who am I, and the probes: /healthz, /readyz,
+// Login and logout (the signed session cookie), who am I, the session handoff, and the probes: /healthz, /readyz,
 // /metrics.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { DarkroomError } from '../errors/darkroom-error.js';
-import { passwordStamp, signSession, verifyPassword } from '../users/credentials.js';
-import { SESSION_COOKIE } from './auth.js';
+import { passwordStamp, readSession, signSession, verifyPassword } from '../users/credentials.js';
+import { cookieValue, SESSION_COOKIE } from './auth.js';
 import type { HttpContext } from './http-context.js';
-import { errors, LoginBody } from './schemas.js';
+import { HANDOFF_TTL_MS, readHandoff, signHandoff } from './session-handoff.js';
+import { errors, HandoffBody, LoginBody } from './schemas.js';
 
 /** A made-up hash to verify against for unknown users, so both answers take as long. */
 const decoyHash = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -67,6 +68,81 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: HttpContext): v
       schema: { tags: ['session'], summary: 'The caller', response: { 200: Type.Ref('Me'), ...errors(401) } },
     },
     async (req) => req.principal,
+  );
+
+  // Session handoff (docs/web-ui.md, Failover): the page holds a short-lived token and, when it
+  // moves to an instance under another host name, exchanges it there for that host's cookie.
+  app.get(
+    '/api/session/handoff',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['session'],
+        summary: 'A short-lived token that POST /api/session on any instance exchanges for a session',
+        response: {
+          200: Type.Object(
+            {
+              handoff: Type.String({
+                description: 'opaque; valid for expiresInMs, for POST /api/session only',
+              }),
+              expiresInMs: Type.Integer(),
+            },
+            { additionalProperties: false },
+          ),
+          ...errors(401),
+        },
+      },
+    },
+    async (req) => {
+      const p = req.principal!;
+      const nowMs = ctx.clock.wallTime().getTime();
+      const view = ctx.state().config.users.get(p.user);
+      const session =
+        p.via === 'session'
+          ? readSession(ctx.sessionKey, cookieValue(req.headers.cookie, SESSION_COOKIE) ?? '', nowMs)
+          : undefined;
+      const sessionExpiresAtMs = session?.expiresAtMs ?? nowMs + deps.conf.sessionTtlMs;
+      const expiresAtMs = Math.min(nowMs + HANDOFF_TTL_MS, sessionExpiresAtMs);
+      const handoff = signHandoff(ctx.sessionKey, {
+        user: p.user,
+        expiresAtMs,
+        sessionExpiresAtMs,
+        pw: passwordStamp(view?.passwordHash),
+      });
+      return { handoff, expiresInMs: expiresAtMs - nowMs };
+    },
+  );
+  app.post(
+    '/api/session',
+    {
+      config: { role: 'none', rateLimit: { max: 30, timeWindow: 60_000 } },
+      schema: {
+        tags: ['session'],
+        summary: 'Exchange a handoff token (GET /api/session/handoff) for a session cookie here',
+        body: HandoffBody,
+        response: { 200: Type.Ref('Me'), ...errors(400, 401, 429, 503) },
+      },
+    },
+    async (req, reply) => {
+      const { handoff } = req.body as { handoff: string };
+      const nowMs = ctx.clock.wallTime().getTime();
+      const h = readHandoff(ctx.sessionKey, handoff, nowMs);
+      const view = h === undefined ? undefined : ctx.state().config.users.get(h.user);
+      if (h === undefined || view === undefined || passwordStamp(view.passwordHash) !== h.pw) {
+        throw new DarkroomError('E_AUTH_FAILED', {
+          detail: 'the handoff token is invalid, expired or of a removed user; log in again',
+        });
+      }
+      const value = signSession(ctx.sessionKey, {
+        user: h.user,
+        expiresAtMs: h.sessionExpiresAtMs,
+        pw: h.pw,
+      });
+      req.log.info({ user: h.user }, 'session handed over');
+      const maxAgeS = Math.max(1, Math.floor((h.sessionExpiresAtMs - nowMs) / 1000));
+      void reply.header('set-cookie', cookie(value, maxAgeS, req.protocol === 'https'));
+      return { user: h.user, role: view.role, via: 'session' };
+    },
   );
 
   app.get(

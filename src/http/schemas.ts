@@ -177,6 +177,10 @@ export const LoginBody = Type.Object(
   },
   strict,
 );
+export const HandoffBody = Type.Object(
+  { handoff: Type.String({ minLength: 1, maxLength: 1024, description: 'from GET /api/session/handoff' }) },
+  strict,
+);
 export const Me = Type.Object(
   { user: Type.String(), role: roleRef, via: Type.Optional(Type.String()) },
   { $id: 'Me', ...strict },
@@ -287,9 +291,65 @@ export const Cluster = Type.Object(
               description: 'where it serves HTTP (its conf server entry); the UI fails over there',
             }),
           ),
+          state: Type.Optional(
+            Type.String({
+              description:
+                'as observed (docs/cluster.md): running, starting, stopping, stopped, lost, storage stalled, unreachable, silent, never started',
+            }),
+          ),
+          load: Type.Optional(
+            Type.Number({
+              description: 'from its heartbeat: jobs running per slot (0 idle, 1 all slots busy)',
+            }),
+          ),
+          storage: Type.Optional(
+            Type.Object(
+              {
+                lastOkAgeMs: Type.Number({ description: 'ms since its last drive call that answered' }),
+                stalled: Type.Boolean({ description: 'its drive calls hang' }),
+              },
+              { additionalProperties: true },
+            ),
+          ),
+          port: Type.Optional(
+            Type.Object(
+              {
+                reachable: Type.Boolean({
+                  description: 'its cluster port answered this instance as that server',
+                }),
+                reason: Type.Optional(Type.String()),
+              },
+              { additionalProperties: true },
+            ),
+          ),
+          logLag: Type.Optional(Type.Integer({ description: 'events it is behind the log' })),
         },
         { additionalProperties: true },
       ),
+    ),
+    healthy: Type.Optional(Type.Boolean({ description: 'no warnings' })),
+    warnings: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            code: Type.String({
+              description:
+                'never-started, lost, silent, storage-stalled, unreachable-from-here, unreachable-from-peer, refused-by-peer, conf-differs, no-coordinator, log-lag, status-unobserved',
+            }),
+            instance: Type.Optional(Type.String({ description: 'the server it is about' })),
+            message: Type.String({ description: 'what is wrong and what to do' }),
+          },
+          { additionalProperties: true },
+        ),
+        {
+          description:
+            'what this instance observed, each naming the fix (e.g. an instance unreachable on its cluster port)',
+        },
+      ),
+    ),
+    observedAt: Type.Optional(Type.String({ description: 'wall-clock time of the observation' })),
+    observedAgeMs: Type.Optional(
+      Type.Number({ description: 'ms since the observation (reused for about 2 s)' }),
     ),
   },
   { additionalProperties: true },

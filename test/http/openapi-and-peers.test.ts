@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => site.cleanup());
 
-const open = new Set(['/api/login', '/api/logout', '/healthz', '/readyz', '/metrics']);
+const open = new Set(['/api/login', '/api/logout', '/api/session', '/healthz', '/readyz', '/metrics']);
 
 function routes(): { method: string; path: string; url: string }[] {
   const out = [];
