@@ -79,8 +79,13 @@ export const api = {
 
 /** The last /api/cluster answer (refreshed by the shell), or undefined. */
 let lastCluster;
-/** The session handoff token from /api/login or /api/me, kept in memory only (docs/web-ui.md). */
+/**
+ * The session handoff token (GET /api/session/handoff: valid two minutes, refreshed every 30 s),
+ * kept in memory only and passed in the URL fragment when the page moves to another instance,
+ * which exchanges it for its own session cookie (docs/web-ui.md, Failover).
+ */
 let handoff;
+let handoffTimer;
 
 export function rememberCluster(c) {
   lastCluster = c;
@@ -90,21 +95,46 @@ export function knownCluster() {
   return lastCluster;
 }
 
-export function rememberHandoff(token) {
-  if (typeof token === 'string' && token !== '') handoff = token;
+async function refreshHandoff() {
+  try {
+    const r = await request('GET', '/api/session/handoff', { quiet401: true });
+    handoff = r.handoff;
+  } catch {
+    /* kept the last one; the next refresh tries again */
+  }
 }
 
-/** Instance states that serve requests (the projection says started; a status report may say running). */
-const LIVE = new Set(['started', 'running']);
+/** Keeps a fresh handoff token while logged in; returns its undo. */
+export function keepHandoff() {
+  clearInterval(handoffTimer);
+  void refreshHandoff();
+  handoffTimer = setInterval(() => void refreshHandoff(), 30_000);
+  return () => {
+    clearInterval(handoffTimer);
+    handoff = undefined;
+  };
+}
 
-/** The instances another page could move to: running, with an HTTP URL, not this one. */
+/** States (the log's `status`, the observed `state`) in which an instance can take over the page. */
+const LIVE = new Set(['started', 'running']);
+const OBSERVED_OK = new Set(['running', 'unreachable']); // unreachable: on its cluster port only
+/** Observed states to try only when nothing better is known. */
+const OBSERVED_POOR = new Set(['starting', 'storage stalled']);
+
+function rank(i) {
+  if (i.state === undefined || OBSERVED_OK.has(i.state)) return 0;
+  return OBSERVED_POOR.has(i.state) ? 1 : 2;
+}
+
+/** The instances another page could move to: live, with an HTTP URL, not this one; best first. */
 export function otherLiveInstances(c = lastCluster) {
   if (c === undefined) return [];
   const here = location.origin;
   return (c.instances ?? [])
     .filter((i) => LIVE.has(i.status) && typeof i.httpUrl === 'string' && i.httpUrl !== '')
     .filter((i) => new URL(i.httpUrl).origin !== here && i.instanceId !== c.instanceId)
-    .sort((a, b) => (a.heartbeatAgeMs ?? 1e9) - (b.heartbeatAgeMs ?? 1e9));
+    .filter((i) => rank(i) < 2)
+    .sort((a, b) => rank(a) - rank(b) || (a.heartbeatAgeMs ?? 1e9) - (b.heartbeatAgeMs ?? 1e9));
 }
 
 /** Is this instance still serving? (/readyz: 200 ready, 503 stopping or not ready, error: gone.) */

@@ -7,7 +7,7 @@ import {
   on,
   otherLiveInstances,
   rememberCluster,
-  rememberHandoff,
+  keepHandoff,
   request,
   thisInstanceReady,
 } from './api.js';
@@ -181,13 +181,20 @@ async function logout() {
     await api.post('/api/logout');
   } finally {
     me = undefined;
+    stopHandoff?.();
     navigate('/login');
   }
 }
 
+let stopHandoff;
+function holdSession() {
+  stopHandoff?.();
+  stopHandoff = keepHandoff();
+}
+
 async function onLogin(who, to) {
   me = who;
-  rememberHandoff(who.handoff);
+  holdSession();
   afterLogin();
   navigate(to, { replace: true });
 }
@@ -240,7 +247,14 @@ on('unreachable', (err) => void checkInstance(err?.code ?? 'error'));
 on('unauthorized', () => {
   if (me === undefined) return;
   me = undefined;
+  stopHandoff?.();
   navigate(`/login?to=${encodeURIComponent(currentRoute())}`);
+});
+
+// The skip link moves focus to the page without touching the route (its #main would be one).
+document.querySelector('a.skip')?.addEventListener('click', (ev) => {
+  ev.preventDefault();
+  main.focus();
 });
 
 // --- boot ------------------------------------------------------------------------------------
@@ -257,7 +271,7 @@ async function boot() {
       try {
         await api.post('/api/session', { handoff: token });
       } catch {
-        /* no handoff on this instance: the cookie (same host) or the login page carries on */
+        /* refused or expired: the cookie (same host) or the login page carries on */
       }
     }
     const moved = p.get('moved');
@@ -278,7 +292,7 @@ async function boot() {
     return;
   }
   if (me !== undefined) {
-    rememberHandoff(me.handoff);
+    holdSession();
     afterLogin();
   }
   window.addEventListener('hashchange', () => void render());

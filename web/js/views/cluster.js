@@ -1,22 +1,42 @@
-// The cluster: every instance (state, incarnation, load, heartbeat age, storage health, its HTTP
-// link), the coordinator and term, warnings such as an instance unreachable on port 7900, and the
-// throughput chart. Refreshed every two seconds.
+// The cluster: every instance (observed state, incarnation, load, heartbeat age, storage health,
+// whether its cluster port answers, its HTTP link), the coordinator and term, the warnings naming
+// the fix (an instance unreachable on port 7900 …), and the throughput chart. Refreshed every 2 s.
 import { api, rememberCluster } from '../api.js';
 import { throughputChart } from '../charts.js';
-import { dateTime, errorBox, fill, h, ms } from '../dom.js';
+import { errorBox, fill, h, ms } from '../dom.js';
 
 function storage(i) {
   const s = i.storage;
-  if (s === undefined) return '';
-  if (typeof s === 'string') return s;
-  if (s.ok === false || s.stalled)
+  if (s === undefined || s === null)
+    return h('span', { class: 'muted', 'data-storage': 'unknown' }, 'not observed');
+  if (s.stalled)
     return h(
       'span',
-      { class: 'badge warn' },
+      { class: 'badge warn', 'data-storage': 'stalled' },
       'stalled',
-      s.lastOkAgeMs !== undefined ? ` ${ms(s.lastOkAgeMs)}` : '',
+      ` (last answer ${ms(s.lastOkAgeMs)} ago)`,
     );
-  return h('span', { class: 'badge ok' }, 'ok');
+  return h('span', { class: 'badge ok', 'data-storage': 'ok' }, 'ok');
+}
+
+function port(i) {
+  if (i.port === undefined) return '';
+  return i.port.reachable
+    ? h('span', { class: 'badge ok', 'data-port': 'reachable' }, 'answers')
+    : h('span', { class: 'badge warn', 'data-port': 'unreachable', title: i.port.reason ?? '' }, 'no answer');
+}
+
+/** "0.50 (1 of 2 slots)": the load from its heartbeat, and the jobs it holds per the log. */
+function loadCell(i) {
+  const parts = [];
+  if (typeof i.load === 'number') parts.push(h('span', { class: 'load' }, i.load.toFixed(2)));
+  parts.push(` · ${i.running ?? 0} of ${i.slots ?? '?'} slots busy`);
+  return parts;
+}
+
+/** The observed state where there is one (running, storage stalled, unreachable …), else the log's. */
+function stateOf(i) {
+  return i.state ?? i.status;
 }
 
 export function clusterView() {
@@ -44,17 +64,39 @@ export function clusterView() {
           h('dd', {}, c.term ?? coord?.term ?? ''),
           h('dt', {}, 'log seq'),
           h('dd', {}, c.seq ?? ''),
+          h('dt', {}, 'health'),
+          h(
+            'dd',
+            { id: 'cluster-health' },
+            c.healthy === undefined
+              ? 'not observed'
+              : c.healthy
+                ? 'healthy'
+                : `${(c.warnings ?? []).length} warning(s)`,
+            c.observedAgeMs !== undefined
+              ? h('span', { class: 'muted small' }, ` (observed ${ms(c.observedAgeMs)} ago)`)
+              : null,
+          ),
         ),
       );
-      const warn = [...(c.warnings ?? []), ...(c.instances ?? []).flatMap((i) => i.warnings ?? [])];
+      const warn = c.warnings ?? [];
       fill(
         warnings,
         warn.length
-          ? h(
-              'ul',
-              { class: 'warnings', role: 'alert' },
-              warn.map((w) => h('li', {}, typeof w === 'string' ? w : (w.message ?? JSON.stringify(w)))),
-            )
+          ? [
+              h('h2', {}, 'Warnings'),
+              h(
+                'ul',
+                { class: 'warnings', id: 'cluster-warnings' },
+                warn.map((w) =>
+                  h(
+                    'li',
+                    { 'data-code': w.code ?? '', 'data-about': w.instance ?? '' },
+                    w.message ?? String(w),
+                  ),
+                ),
+              ),
+            ]
           : null,
       );
       fill(
@@ -62,7 +104,7 @@ export function clusterView() {
         (c.instances ?? []).map((i) =>
           h(
             'tr',
-            { 'data-instance': i.instanceId, 'data-status': i.status },
+            { 'data-instance': i.instanceId, 'data-status': i.status, 'data-state': stateOf(i) },
             h(
               'th',
               { scope: 'row' },
@@ -72,23 +114,17 @@ export function clusterView() {
             h(
               'td',
               {},
-              h('span', { class: `badge inst-${i.status}` }, i.status),
+              h('span', { class: `badge inst-${String(stateOf(i)).replace(/ /g, '-')}` }, stateOf(i)),
               coord && (coord.instanceId ?? coord) === i.instanceId
                 ? h('span', { class: 'badge ok' }, 'coordinator')
                 : null,
             ),
             h('td', { class: 'num' }, i.inc ?? ''),
             h('td', {}, i.host ?? ''),
-            h(
-              'td',
-              { class: 'num' },
-              i.load !== undefined ? String(typeof i.load === 'number' ? i.load.toFixed(2) : i.load) : '',
-              i.slots !== undefined ? ` / ${i.slots} slots` : '',
-              i.running !== undefined ? ` · ${i.running} running` : '',
-            ),
-            h('td', { class: 'num' }, i.heartbeatAgeMs !== undefined ? ms(i.heartbeatAgeMs) : ''),
+            h('td', { class: 'num' }, loadCell(i)),
+            h('td', { class: 'num' }, typeof i.heartbeatAgeMs === 'number' ? ms(i.heartbeatAgeMs) : ''),
             h('td', {}, storage(i)),
-            h('td', { class: 'small' }, dateTime(i.started?.ts ?? i.started)),
+            h('td', {}, port(i)),
             h(
               'td',
               {},
@@ -136,7 +172,7 @@ export function clusterView() {
               'Load',
               'Heartbeat age',
               'Storage',
-              'Started',
+              'Cluster port',
               'Web',
             ].map((x) => h('th', { scope: 'col' }, x)),
           ),
