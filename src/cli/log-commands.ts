@@ -13,6 +13,7 @@ import type { LogRecord } from '../events/log-record.js';
 import { readRecords, verifyLog } from '../events/log-reader.js';
 import { fileStarts, logStats } from '../events/log-stats.js';
 import { packLog } from '../events/segment-pack.js';
+import { checkSnapshots, type SnapshotCheck } from '../events/snapshot-check.js';
 import { createLogger } from '../logger.js';
 import { darkroomProjector } from '../projections/projector.js';
 import { action, type CliContext } from './cli-context.js';
@@ -88,6 +89,31 @@ async function openForCli(
   });
 }
 
+/**
+ * Whether a snapshot check is no cause for alarm: usable (and equal to the replay where compared),
+ * or merely older than snapshot digests (E_SNAPSHOT_UNDIGESTED: ignored, replaced by the next one).
+ */
+function snapshotAcceptable(c: SnapshotCheck): boolean {
+  if (c.replay === 'differs') return false;
+  return c.status === 'ok' || (c.code === 'E_SNAPSHOT_UNDIGESTED' && c.replay !== 'not compared');
+}
+
+/** One line per snapshot: OK (and equal to the replay) or IGNORED with the code and why. */
+export function describeSnapshotCheck(c: SnapshotCheck): string {
+  const head = `snapshot seq ${c.seq} term ${c.term} (${c.file})`;
+  const replay =
+    c.replay === undefined
+      ? ''
+      : c.replay === 'equal'
+        ? `; its state equals a replay of the log to seq ${c.seq}`
+        : c.replay === 'differs'
+          ? `; its state DIFFERS from a replay of the log to seq ${c.seq} at ${c.difference!.path}: snapshot ${c.difference!.snapshot}, replay ${c.difference!.replay}`
+          : `; not compared with a replay: ${c.notCompared ?? '?'}`;
+  return c.status === 'ok'
+    ? `${head}: OK, digest verified${replay}`
+    : `${head}: IGNORED, ${c.code ?? '?'}: ${c.message ?? '?'}${replay}`;
+}
+
 export function registerLogCommands(program: Command, ctx: CliContext): void {
   const log = program.command('log').description('the shared event log: audit, verify, maintain');
   const print = (json: boolean | undefined, r: LogRecord): void =>
@@ -115,11 +141,12 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
 
   withSharedDirOptions(log.command('verify'))
     .description(
-      'check seq contiguity, the hash chain, every record schema, terms and elections; exit 1 on a break',
+      'check seq contiguity, the hash chain, every record schema, terms and elections, and every snapshot; exit 1 on a break',
     )
+    .option('--snapshots', "also rebuild the state by replay and compare it with each snapshot's state")
     .option('--json', 'print the result as JSON')
     .action(
-      action(ctx, async (opts: SharedDirOptions & JsonOption) => {
+      action(ctx, async (opts: SharedDirOptions & JsonOption & { snapshots?: boolean }) => {
         const { sharedDir } = await resolveSharedDrive(opts);
         let lastReport = performance.now();
         const result = await verifyLog(sharedDir, {
@@ -129,9 +156,13 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
             ctx.err(`verify: up to seq ${p.seq} (${(p.bytes / 1e6).toFixed(1)} MB) ...`);
           },
         });
+        const snapshots = await checkSnapshots(sharedDir, darkroomProjector, {
+          replay: opts.snapshots === true,
+        });
+        const snapshotsOk = snapshots.every(snapshotAcceptable);
         if (opts.json) {
-          ctx.out(JSON.stringify(result));
-          return result.ok ? 0 : 1;
+          ctx.out(JSON.stringify({ ...result, snapshots, snapshotsOk }));
+          return result.ok && snapshotsOk ? 0 : 1;
         }
         const e = result.error;
         if (e === undefined) {
@@ -152,8 +183,19 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
             `note: ${result.incomplete.file} at the tip has no trailer yet from byte ${result.incomplete.offset} (being written, or torn: the next append moves it aside)`,
           );
         }
+        for (const c of snapshots) {
+          if (snapshotAcceptable(c)) ctx.out(describeSnapshotCheck(c));
+          else ctx.err(describeSnapshotCheck(c));
+        }
         if (result.ok) ctx.out('log OK');
-        return result.ok ? 0 : 1;
+        if (snapshots.length > 0) {
+          const ok = snapshots.filter((c) => c.status === 'ok').length;
+          const summary = `snapshots: ${ok} of ${snapshots.length} usable${opts.snapshots ? `, ${snapshots.filter((c) => c.replay === 'equal').length} equal to a replay` : ''}`;
+          if (snapshotsOk) ctx.out(`${summary}; snapshots OK`);
+          else
+            ctx.err(`${summary}; snapshots DAMAGED (ignored by every instance; the log itself is the truth)`);
+        }
+        return result.ok && snapshotsOk ? 0 : 1;
       }),
     );
 

@@ -156,8 +156,22 @@ export const catalogue = {
     'fault',
     500,
     1,
-    'snapshot {file} does not match the log at seq {seq}',
-    'The snapshot is ignored; nothing to do unless it repeats.',
+    'snapshot {file} does not match the log at seq {seq}: {detail}',
+    'The snapshot is ignored (an older one or a full replay is used instead). A snapshot of another log (a drive copied or restored over another) does not belong in this snapshots/ folder: remove it.',
+  ),
+  E_SNAPSHOT_DIGEST_MISMATCH: spec(
+    'fault',
+    500,
+    1,
+    'snapshot {file} was changed after it was written: {detail}',
+    'The snapshot is ignored and the state replayed from the log. Find out who or what edited the file (never edit snapshots: change settings with `darkroom channel set`), then remove it or run `darkroom log snapshot` to write a good one.',
+  ),
+  E_SNAPSHOT_UNDIGESTED: spec(
+    'fault',
+    500,
+    1,
+    'snapshot {file} carries no digest (written by an older darkroom) and is not trusted',
+    'The snapshot is ignored and the state replayed from the log; `darkroom log snapshot` (or the coordinator, soon) writes one with a digest, after which the old one is pruned.',
   ),
 
   // --- images ---------------------------------------------------------------------------
@@ -376,8 +390,8 @@ export const catalogue = {
     'fault',
     500,
     1,
-    'snapshot content is not readable: {detail}',
-    'The snapshot is ignored (an older one or a full replay is used instead); nothing to do unless it repeats.',
+    'snapshot {file} is not readable: {detail}',
+    'The snapshot is ignored (an older one or a full replay is used instead); remove the file, or run `darkroom log snapshot` to write a good one.',
   ),
   // --- HTTP (web service, administration, users and tokens) --------------------------------
   E_REQUEST_INVALID: spec(

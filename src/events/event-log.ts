@@ -122,7 +122,10 @@ export class EventLog<S> {
   // --- loading and reading -------------------------------------------------------------
 
   private async load(): Promise<void> {
-    const snap = await loadSnapshot(this.o.sharedDir, this.logDir, this.o.projector, this.logger);
+    let refused = false;
+    const snap = await loadSnapshot(this.o.sharedDir, this.logDir, this.o.projector, this.logger, () => {
+      refused = true;
+    });
     if (snap !== undefined) {
       this.current = snap.state;
       this.cursor = snap.cursor;
@@ -155,7 +158,9 @@ export class EventLog<S> {
       gap = await gapDamage(this.logDir, this.cursor.next, torn);
     }
     if (gap !== undefined) throw gap;
-    this.appliedSinceSnapshot = 0;
+    // A refused snapshot makes the next one due at once (for a handle that writes them), so the
+    // cluster soon has a good snapshot newer than the bad one and stops warning about it.
+    this.appliedSinceSnapshot = refused ? Number.MAX_SAFE_INTEGER : 0;
   }
 
   private applyEntries(entries: readonly ReadEntry[]): void {

@@ -8,7 +8,7 @@ import { LogCursor, listSegments, type ReadEntry } from './log-cursor.js';
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
 import { ReplayWorkerFault, replayFiles } from './replay-pipe.js';
-import { listSnapshots, readSnapshotFile } from './snapshot-store.js';
+import { listSnapshots, readSnapshotFile, snapshotRefusal } from './snapshot-store.js';
 
 /** Lines parsed and folded at a time in a worker-checked replay. */
 const REPLAY_SLICE = 1_000;
@@ -24,15 +24,17 @@ export interface SnapshotStart<S> {
 }
 
 /**
- * The newest snapshot whose seq and hash match the log's record there and whose body agrees with
- * its name; undefined when none does (replay from seq 1). A mismatching snapshot is never used:
- * it is logged (E_SNAPSHOT_MISMATCH) and the next older one tried.
+ * The newest snapshot whose seq and hash match the log's record there and whose body matches its
+ * digest (snapshot-store.ts); undefined when none does (replay from seq 1). A refused snapshot is
+ * never used: it is logged as one warning line (its code, file and seq; no stack), reported to
+ * `onRefused`, and the next older one tried.
  */
 export async function loadSnapshot<S>(
   sharedDir: string,
   logDir: string,
   projector: Projector<S>,
   logger: Logger,
+  onRefused?: (refusal: DarkroomError) => void,
 ): Promise<SnapshotStart<S> | undefined> {
   for (const snap of await listSnapshots(sharedDir)) {
     try {
@@ -41,27 +43,36 @@ export async function loadSnapshot<S>(
       const step = await cursor.readNext();
       const at = step.kind === 'records' ? step.entries[0]?.record : undefined;
       if (at === undefined || at.seq !== snap.seq || at.hash !== snap.hash) {
-        logger.warn(
-          { code: 'E_SNAPSHOT_MISMATCH', file: snap.file, seq: snap.seq, logHash: at?.hash },
-          new DarkroomError('E_SNAPSHOT_MISMATCH', { file: snap.file, seq: snap.seq }).message,
-        );
-        continue;
+        throw new DarkroomError('E_SNAPSHOT_MISMATCH', {
+          file: snap.file,
+          seq: snap.seq,
+          detail:
+            at?.seq === snap.seq
+              ? `the log's record there has hash ${at.hash.slice(0, 12)}…, the snapshot's ${snap.hash.slice(0, 12)}… (a snapshot of another log)`
+              : `the log ends before seq ${snap.seq} (a snapshot of another, longer log)`,
+        });
       }
+      // Verified against its name and digest (snapshot-store.ts) before anything in it is believed.
       const body = await readSnapshotFile(sharedDir, snap.file);
       const state = projector.fromSnapshot(body.state);
       const p = projector.provenance(state);
-      if (body.seq !== snap.seq || body.hash !== snap.hash || p.seq !== snap.seq || p.hash !== snap.hash) {
-        logger.warn(
-          { code: 'E_SNAPSHOT_MISMATCH', file: snap.file },
-          'snapshot body does not match its name',
-        );
-        continue;
+      if (p.seq !== snap.seq || p.hash !== snap.hash) {
+        throw new DarkroomError('E_SNAPSHOT_MISMATCH', {
+          file: snap.file,
+          seq: snap.seq,
+          detail: `its state covers seq ${p.seq}, not the position in its name`,
+        });
       }
       const entries = step.kind === 'records' ? step.entries.slice(1) : [];
       return { file: snap.file, seq: snap.seq, state, cursor, entries };
     } catch (err) {
       if (isDarkroomError(err, 'E_LOG_TOO_NEW')) throw err;
-      logger.warn({ err, file: snap.file }, 'snapshot not usable; trying an older one');
+      const e = snapshotRefusal(snap.file, err);
+      logger.warn(
+        { code: e.code, file: snap.file, seq: snap.seq },
+        `${e.code}: ${e.message}; ignored, using an older snapshot or a full replay`,
+      );
+      onRefused?.(e);
     }
   }
   return undefined;

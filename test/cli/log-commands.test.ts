@@ -4,6 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { EventLog } from '../../src/events/event-log.js';
+import {
+  listSnapshots,
+  snapshotName,
+  snapshotsDir,
+  writeSnapshotFile,
+} from '../../src/events/snapshot-store.js';
+import { darkroomProjector } from '../../src/projections/projector.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -192,6 +200,134 @@ describe('darkroom log', () => {
       snapshots: [expect.objectContaining({ seq: 3 })],
     });
     expect((await run('log', 'verify', '--shared', dir)).code).toBe(0);
+  });
+
+  it('verify reports every snapshot: OK, or IGNORED with the code (changed, unreadable, undigested); exit 1 when one is damaged', async () => {
+    await run(
+      'channel',
+      'add',
+      'victim',
+      '--type',
+      'process',
+      '--no-mkdir',
+      '--set',
+      'pipeline.output.jpegQuality=90',
+      '--shared',
+      dir,
+    );
+    expect((await run('log', 'snapshot', '--shared', dir)).code).toBe(0);
+    await run('log', 'note', 'two', '--author', 'ann', '--shared', dir);
+    expect((await run('log', 'snapshot', '--shared', dir)).code).toBe(0);
+    const ok = await run('log', 'verify', '--shared', dir);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(
+      /snapshot seq 1 term 0 \(000000000001-t0-[0-9a-f]{64}\.json\): OK, digest verified\n/,
+    );
+    expect(ok.out).toMatch(/snapshot seq 2 term 0 .*: OK, digest verified\n/);
+    expect(ok.out).toContain('snapshots: 2 of 2 usable; snapshots OK');
+
+    const [second, first] = await listSnapshots(dir);
+    const firstPath = join(snapshotsDir(dir), first!.file);
+    await writeFile(
+      firstPath,
+      (await readFile(firstPath, 'utf8')).replace('"jpegQuality":90', '"jpegQuality":10'),
+    );
+    const secondPath = join(snapshotsDir(dir), second!.file);
+    await writeFile(secondPath, 'not a snapshot');
+    const bad = await run('log', 'verify', '--shared', dir);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('log OK');
+    expect(bad.err).toMatch(/snapshot seq 1 term 0 .*: IGNORED, E_SNAPSHOT_DIGEST_MISMATCH: /);
+    expect(bad.err).toMatch(/snapshot seq 2 term 0 .*: IGNORED, E_SNAPSHOT_UNREADABLE: /);
+    expect(bad.err).toContain('snapshots: 0 of 2 usable; snapshots DAMAGED');
+    const json = JSON.parse((await run('log', 'verify', '--json', '--shared', dir)).out) as {
+      ok: boolean;
+      snapshotsOk: boolean;
+      snapshots: { seq: number; status: string; code?: string }[];
+    };
+    expect(json).toMatchObject({
+      ok: true,
+      snapshotsOk: false,
+      snapshots: [
+        { seq: 1, status: 'ignored', code: 'E_SNAPSHOT_DIGEST_MISMATCH' },
+        { seq: 2, status: 'ignored', code: 'E_SNAPSHOT_UNREADABLE' },
+      ],
+    });
+
+    // Written by an older darkroom (no digest): ignored, reported, but no cause for exit 1.
+    await rm(secondPath);
+    await rm(firstPath);
+    const log = await EventLog.open({
+      sharedDir: dir,
+      writer: { by: 't', inc: 0 },
+      projector: darkroomProjector,
+      snapshotEvery: 0,
+    });
+    const p = darkroomProjector.provenance(log.state);
+    await log.stop();
+    await writeFile(
+      join(snapshotsDir(dir), snapshotName(p)),
+      JSON.stringify({ ...p, formatLevel: 1, state: darkroomProjector.toSnapshot(log.state) }),
+    );
+    const old = await run('log', 'verify', '--shared', dir);
+    expect(old.code).toBe(0);
+    expect(old.out).toMatch(/snapshot seq 2 term 0 .*: IGNORED, E_SNAPSHOT_UNDIGESTED: /);
+  });
+
+  it('verify --snapshots compares each snapshot with a replay and names the first difference, even under a recomputed digest', async () => {
+    await run(
+      'channel',
+      'add',
+      'victim',
+      '--type',
+      'process',
+      '--no-mkdir',
+      '--set',
+      'pipeline.output.jpegQuality=90',
+      '--shared',
+      dir,
+    );
+    expect((await run('log', 'snapshot', '--shared', dir)).code).toBe(0);
+    const good = await run('log', 'verify', '--snapshots', '--shared', dir);
+    expect(good.code).toBe(0);
+    expect(good.out).toContain('OK, digest verified; its state equals a replay of the log to seq 1');
+    expect(good.out).toContain('snapshots: 1 of 1 usable, 1 equal to a replay; snapshots OK');
+
+    // A forgery with a valid digest: the body changed and the digest recomputed for it.
+    const log = await EventLog.open({
+      sharedDir: dir,
+      writer: { by: 't', inc: 0 },
+      projector: darkroomProjector,
+      snapshotEvery: 0,
+    });
+    const json = JSON.parse(JSON.stringify(darkroomProjector.toSnapshot(log.state))) as {
+      config: { channels: { settings: { pipeline: { output: { jpegQuality: number } } } }[] };
+    };
+    json.config.channels[0]!.settings.pipeline.output.jpegQuality = 10;
+    await writeSnapshotFile(dir, darkroomProjector.provenance(log.state), json);
+    await log.stop();
+    const plain = await run('log', 'verify', '--shared', dir);
+    expect(plain.code).toBe(0); // the digest holds: only a replay can tell
+    const forged = await run('log', 'verify', '--snapshots', '--shared', dir);
+    expect(forged.code).toBe(1);
+    expect(forged.err).toContain(
+      'its state DIFFERS from a replay of the log to seq 1 at state.config.channels[name=victim].settings.pipeline.output.jpegQuality: snapshot 10, replay 90',
+    );
+    const asJson = JSON.parse((await run('log', 'verify', '--snapshots', '--json', '--shared', dir)).out) as {
+      snapshots: unknown[];
+    };
+    expect(asJson.snapshots).toEqual([
+      expect.objectContaining({
+        seq: 1,
+        status: 'ok',
+        replay: 'differs',
+        difference: {
+          path: 'state.config.channels[name=victim].settings.pipeline.output.jpegQuality',
+          snapshot: '10',
+          replay: '90',
+        },
+      }),
+    ]);
   });
 
   it('takes the shared drive from --conf, and asks for one when neither is given', async () => {

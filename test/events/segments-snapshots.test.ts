@@ -139,30 +139,34 @@ describe('snapshots', () => {
     expect(reopened.state).toEqual(log.state);
   });
 
-  it('property: snapshot at any seq plus the tail equals a full replay, over batches and segments', async () => {
-    await fill(40, 4);
-    await packLog(drive.dir, { maxRecords: 12 });
-    const full = await drive.open('full');
-    const records = await drive.records();
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (k) => {
-        const { rm } = await import('node:fs/promises');
-        await rm(join(drive.dir, 'snapshots'), { recursive: true, force: true });
-        let s = testProjector.initial();
-        for (const r of records.slice(0, k)) s = testProjector.apply(s, r);
-        await writeSnapshotFile(drive.dir, testProjector.provenance(s), testProjector.toSnapshot(s));
-        const loaded: unknown[] = [];
-        const logger = silentLogger.child({});
-        logger.info = (obj: unknown) => {
-          // The 'loaded snapshot' line (a long tail also logs that a worker checks it).
-          if (typeof obj === 'object' && obj !== null && 'file' in obj) loaded.push(obj);
-        };
-        const log = await drive.open(`split${k}`, { logger });
-        expect(loaded).toEqual([expect.objectContaining({ seq: k })]);
-        expect(log.state).toEqual(full.state);
-        await log.stop();
-      }),
-      { numRuns: 15 },
-    );
-  });
+  it(
+    'property: snapshot at any seq plus the tail equals a full replay, over batches and segments',
+    { timeout: 120_000 },
+    async () => {
+      await fill(40, 4);
+      await packLog(drive.dir, { maxRecords: 12 });
+      const full = await drive.open('full');
+      const records = await drive.records();
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (k) => {
+          const { rm } = await import('node:fs/promises');
+          await rm(join(drive.dir, 'snapshots'), { recursive: true, force: true });
+          let s = testProjector.initial();
+          for (const r of records.slice(0, k)) s = testProjector.apply(s, r);
+          await writeSnapshotFile(drive.dir, testProjector.provenance(s), testProjector.toSnapshot(s));
+          const loaded: unknown[] = [];
+          const logger = silentLogger.child({});
+          logger.info = (obj: unknown) => {
+            // The 'loaded snapshot' line (a long tail also logs that a worker checks it).
+            if (typeof obj === 'object' && obj !== null && 'file' in obj) loaded.push(obj);
+          };
+          const log = await drive.open(`split${k}`, { logger });
+          expect(loaded).toEqual([expect.objectContaining({ seq: k })]);
+          expect(log.state).toEqual(full.state);
+          await log.stop();
+        }),
+        { numRuns: 15 },
+      );
+    },
+  );
 });
