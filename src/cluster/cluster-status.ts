@@ -126,6 +126,14 @@ export interface ClusterStatus {
   readonly warnings: readonly StatusWarning[];
 }
 
+/**
+ * A peer that reports an open connection but no heartbeat over it for the failure timeout: the
+ * link is cut somewhere TCP has not noticed yet (a firewall dropping packets, not refusing them).
+ */
+function silentLink(peer: PeerFacts, failureTimeoutMs: number): boolean {
+  return peer.connected && peer.heardAgoMs !== null && peer.heardAgoMs >= failureTimeoutMs;
+}
+
 /** A heartbeat this old (or none) from every peer counts as "not heard". */
 function heardRecently(age: number | null, failureTimeoutMs: number): boolean {
   return age !== null && age < failureTimeoutMs;
@@ -181,7 +189,11 @@ export function decideClusterStatus(input: StatusInput): ClusterStatus {
     else if (!s.aliveChanged && !heard && !s.port.reachable) state = 'silent';
     else if (!s.aliveChanged || current?.storage.stalled === true) state = 'storage stalled';
     else if (view.status === 'stopping' || current?.status === 'stopping') state = 'stopping';
-    else if (!s.port.reachable || about.some((r) => !r.peer.connected)) state = 'unreachable';
+    else if (
+      !s.port.reachable ||
+      about.some((r) => !r.peer.connected || silentLink(r.peer, failureTimeoutMs))
+    )
+      state = 'unreachable';
     else state = current?.status === 'starting' ? 'starting' : 'running';
 
     const logSeq = liveBeat?.seq ?? null;
@@ -253,7 +265,7 @@ export function decideClusterStatus(input: StatusInput): ClusterStatus {
       );
     }
     for (const r of reports.get(i.name) ?? []) {
-      if (r.peer.connected) continue;
+      if (r.peer.connected && !silentLink(r.peer, failureTimeoutMs)) continue;
       const peerState = instances.find((x) => x.name === r.from)?.state;
       if (peerState === 'stopped' || peerState === 'lost') continue;
       if (r.peer.refused !== undefined) {
@@ -266,7 +278,7 @@ export function decideClusterStatus(input: StatusInput): ClusterStatus {
         warn(
           'unreachable-from-peer',
           i.name,
-          `${i.name} is alive in the log but unreachable on ${where} from ${r.from}: check the firewall between them`,
+          `${i.name} is alive in the log but unreachable on ${where} from ${r.from}${r.peer.connected ? ` (no heartbeat for ${r.peer.heardAgoMs} ms over an open connection)` : ''}: check the firewall between them`,
         );
       }
     }

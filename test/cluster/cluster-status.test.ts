@@ -150,6 +150,35 @@ describe('decideClusterStatus: warnings that name the fix', () => {
     expect(st.warnings.map((w) => w.code)).toEqual(['unreachable-from-peer', 'unreachable-from-peer']);
   });
 
+  it('a connection still open but silent past the failure timeout (packets dropped): the firewall between them', () => {
+    const s = twoStarted();
+    const st = decideClusterStatus(
+      input(s, [
+        // s2 has heard nothing from s1 for 9 s although its connection looks open.
+        server('s1', 9000, { beat: beat(s, 's1'), peers: [heard('s2', 120)] }),
+        server('s2', 9002, { beat: beat(s, 's2'), peers: [heard('s1', 9000)] }),
+      ]),
+    );
+    expect(st.healthy).toBe(false);
+    expect(st.instances.map((i) => i.state)).toEqual(['unreachable', 'running']);
+    expect(st.warnings).toEqual([
+      {
+        code: 'unreachable-from-peer',
+        instance: 's1',
+        message:
+          's1 is alive in the log but unreachable on port 9000 from s2 (no heartbeat for 9000 ms over an open connection): check the firewall between them',
+      },
+    ]);
+    // Just under the timeout it is only a late beat: no warning.
+    const late = decideClusterStatus(
+      input(s, [
+        server('s1', 9000, { beat: beat(s, 's1'), peers: [heard('s2', 120)] }),
+        server('s2', 9002, { beat: beat(s, 's2'), peers: [heard('s1', 3999)] }),
+      ]),
+    );
+    expect(late.warnings).toEqual([]);
+  });
+
   it('unreachable from the observing server', () => {
     const s = twoStarted();
     const st = decideClusterStatus(

@@ -58,6 +58,10 @@ export interface ClusterOptions {
   /** Extra conf keys (override faultConf). */
   readonly conf?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
+  /** The address other instances reach `id` at (default 127.0.0.1; netns.ts gives each its own). */
+  readonly hostOf?: (id: string) => string;
+  /** A command prefix that runs `id`'s node process, e.g. `ip netns exec NS` (must exec, not fork). */
+  readonly execVia?: (id: string) => readonly string[];
 }
 
 /** Last bytes of a process's output kept in memory (the rest goes to its log file). */
@@ -104,7 +108,8 @@ export class FaultCluster {
     await mkdir(real, { recursive: true });
     const ids = Array.from({ length: o.instances }, (_, i) => `s${i + 1}`);
     const servers: string[] = [];
-    for (const id of ids) servers.push(`${id}@127.0.0.1:${await freePort()}:${await freePort()}`);
+    for (const id of ids)
+      servers.push(`${id}@${o.hostOf?.(id) ?? '127.0.0.1'}:${await freePort()}:${await freePort()}`);
     const confFile = join(root, 'ClaroServers.conf');
     const r = await cli([
       'conf',
@@ -173,7 +178,9 @@ export class FaultCluster {
     const view = this.views.get(id)!;
     const args = [bin, 'start', '--conf', this.#confOf(id), '--id', id];
     if (this.#sharedFlag) args.push('--shared', view.mountPoint);
-    const child = spawn(process.execPath, args, {
+    const via = this.o.execVia?.(id) ?? [];
+    const [command, ...prefix] = [...via, process.execPath];
+    const child = spawn(command, [...prefix, ...args], {
       cwd: repoRoot,
       env: { ...process.env, DARKROOM_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
