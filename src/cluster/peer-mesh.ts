@@ -22,6 +22,7 @@ import type { ServerEntry } from './conf.js';
 import { peerProof, verifyPeerProof } from './peer-auth.js';
 import {
   decodePeerMessage,
+  DOCTOR_NAME,
   encodePeerMessage,
   type Beat,
   type OutgoingMessage,
@@ -55,6 +56,13 @@ export interface PeerMeshOptions {
   readonly onBeat?: (peer: string, beat: Beat) => void;
   /** A peer appended to the log up to `seq`: catch up now. */
   readonly onGrew?: (peer: string, seq: number) => void;
+  /**
+   * `darkroom doctor` asks whether this instance sees the probe file `relPath` (relative to the
+   * shared drive) through its own mount. Absent: doctor sessions are refused.
+   */
+  readonly onDoctorLook?: (relPath: string) => Promise<boolean>;
+  /** This instance's conf hash, told to `darkroom doctor`. */
+  readonly confHash?: string;
   /** Interface to listen on (default: all). */
   readonly listenHost?: string;
   readonly clock?: Clock;
@@ -70,6 +78,8 @@ export type MeshStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped
 export const PEER_MAX_PAYLOAD = 16 * 1024;
 /** A connection that has not authenticated within this time is closed. */
 const HANDSHAKE_MS = 5_000;
+/** A `darkroom doctor` session is closed after this long. */
+const DOCTOR_SESSION_MS = 60_000;
 
 type Msg = PeerMessage;
 
@@ -321,6 +331,7 @@ export class PeerMesh {
     this.#pending.add(ws);
     const nonce = this.#random(16).toString('hex');
     let peer: string | undefined;
+    let doctor = false;
     const timer = setTimeout(() => ws.terminate(), HANDSHAKE_MS);
     send(ws, { t: 'challenge', name: this.#o.self.name, nonce });
     ws.on('message', (data) => {
@@ -331,6 +342,19 @@ export class PeerMesh {
         return;
       }
       const m = d.message;
+      if (doctor) return this.#doctorAsk(ws, m);
+      if (peer === undefined && m.t === 'doctor-hello') {
+        if (this.#o.onDoctorLook === undefined)
+          return this.#refuseIncoming(ws, from, 'this instance does not answer darkroom doctor');
+        if (!verifyPeerProof(this.#o.secret, nonce, DOCTOR_NAME, 'dialer', m.mac))
+          return this.#refuseIncoming(ws, from, 'darkroom doctor does not know the cluster secret');
+        doctor = true;
+        clearTimeout(timer);
+        // A doctor session is short: closed after a minute whatever it does.
+        setTimeout(() => ws.terminate(), DOCTOR_SESSION_MS).unref();
+        send(ws, { t: 'welcome', mac: peerProof(this.#o.secret, m.nonce, this.#o.self.name, 'acceptor') });
+        return;
+      }
       if (peer === undefined) {
         if (m.t !== 'hello') return this.#refuseIncoming(ws, from, 'did not introduce itself');
         if (!this.#peers.has(m.name))
@@ -404,6 +428,23 @@ export class PeerMesh {
     } else if (m.t === 'grew') {
       this.#o.onGrew?.(name, m.seq);
     }
+  }
+
+  /** A question of `darkroom doctor` on its authenticated session: answered, anything else ignored. */
+  #doctorAsk(ws: WebSocket, m: Msg): void {
+    if (m.t !== 'doctor-ask') return;
+    const answer = (seen?: boolean): void => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      send(ws, {
+        t: 'doctor-answer',
+        id: m.id,
+        wallMs: this.#clock.wallTime().getTime(),
+        confHash: this.#o.confHash ?? '',
+        ...(seen !== undefined ? { seen } : {}),
+      });
+    };
+    if (m.look === undefined) return answer();
+    this.#o.onDoctorLook!(m.look).then(answer, () => answer(false));
   }
 
   /** An authenticated peer sent something invalid: logged once per kind of problem, then ignored. */

@@ -11,6 +11,11 @@ const name = z.string().min(1).max(63);
 const hex = z.string().regex(/^[0-9a-f]{32,128}$/);
 const count = z.number().int().nonnegative();
 
+/** The name `darkroom doctor` proves with the secret (a server name cannot start with "~"). */
+export const DOCTOR_NAME = '~doctor';
+/** Probe files doctor asks peers to look for: relative to the shared drive, one folder. */
+export const DOCTOR_PROBE = /^cluster\/doctor\/[A-Za-z0-9._-]{1,100}$/;
+
 export const beatSchema = z
   .object({
     instanceId: name.describe('the instance id (conf server name)'),
@@ -43,6 +48,30 @@ export const peerMessageSchema = z.discriminatedUnion('t', [
   z.object({ v: z.number().int(), t: z.literal('welcome'), mac: hex }).strict(),
   z.object({ v: z.number().int(), t: z.literal('beat'), beat: beatSchema }).strict(),
   z.object({ v: z.number().int(), t: z.literal('grew'), seq: count }).strict(),
+  // `darkroom doctor --conf` between servers (doctor-peers.ts): it authenticates as DOCTOR_NAME
+  // (not a valid server name) instead of `hello`, then asks; instances answer, nothing else.
+  z.object({ v: z.number().int(), t: z.literal('doctor-hello'), mac: hex, nonce: hex }).strict(),
+  z
+    .object({
+      v: z.number().int(),
+      t: z.literal('doctor-ask'),
+      id: count,
+      /** A probe file to look for, relative to the shared drive (only under cluster/doctor/). */
+      look: z.string().regex(DOCTOR_PROBE).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      v: z.number().int(),
+      t: z.literal('doctor-answer'),
+      id: count,
+      /** The instance's wall clock when it answered (ms since the epoch). */
+      wallMs: z.number(),
+      confHash: z.string().max(128),
+      /** Whether it sees the probe file through its own mount (absent: it was not asked to look). */
+      seen: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 export type PeerMessage = z.infer<typeof peerMessageSchema>;
 

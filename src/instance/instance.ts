@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { readAliveFile } from '../cluster/alive-file.js';
 import type { ClusterConf, ServerEntry } from '../cluster/conf.js';
 import { unavailableInstances, type Judgement } from '../cluster/decide-lost.js';
+import { lookForProbe } from '../cluster/doctor-peers.js';
 import type { Beat } from '../cluster/peer-messages.js';
 import { PeerMesh, type PeerView } from '../cluster/peer-mesh.js';
 import { EventLog } from '../events/event-log.js';
@@ -353,6 +354,9 @@ export class Instance {
           beat: () => this.beat(),
           onBeat: (peer, beat) => this.#liveness.heard(peer, beat),
           onGrew: () => log.wake(),
+          // `darkroom doctor --conf` between servers: does this mount see a probe file yet?
+          onDoctorLook: async (rel) => lookForProbe(conf.sharedDir, rel),
+          confHash: conf.hash,
           clock: this.#clock,
           logger: this.#logger.child({ component: 'mesh' }),
         });

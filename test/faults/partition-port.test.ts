@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bindfsAvailable } from './harness/bindfs-view.js';
 import { checkRun, type FaultRecord } from './harness/checkers.js';
 import { logCoordinator } from './harness/log-peek.js';
-import { elections, netCluster, OBSERVER, until, type NetCluster } from './harness/net-cluster.js';
+import { elections, netCluster, OBSERVER, settled, until, type NetCluster } from './harness/net-cluster.js';
 import { netnsRefused } from './harness/netns.js';
 
 const refused = netnsRefused() ?? (bindfsAvailable() ? undefined : 'bindfs is not installed');
@@ -37,6 +37,7 @@ async function startCluster(): Promise<NetCluster> {
     cluster.start(id);
     await cluster.whenRunning(id);
   }
+  await until('every instance settled', async () => settled(cluster.real, cluster.ids), 60_000);
   // Every instance hears every other on the cluster port before the fault: status healthy.
   await until(
     'cluster status healthy from the observer',

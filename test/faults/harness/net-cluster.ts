@@ -83,3 +83,29 @@ export async function until(
     await new Promise((res) => setTimeout(res, 250));
   }
 }
+
+/**
+ * Why the instances `ids` are not all settled yet, or true: each one's last incarnation is started
+ * in the log and was not declared lost or stopped since. (Under heavy load a freshly started
+ * instance may be declared lost before its first alive file shows; it rejoins by itself.)
+ */
+export async function settled(shared: string, ids: readonly string[]): Promise<string | true> {
+  const { records } = await readLog(shared);
+  const last = new Map<string, number>();
+  const ended = new Set<string>();
+  for (const r of records) {
+    if (r.type === 'InstanceStarted') last.set(r.data.instanceId, r.seq);
+    if (r.type === 'InstanceLost' || r.type === 'InstanceStopped')
+      ended.add(`${r.data.instanceId}/${r.data.inc}`);
+  }
+  const notYet = ids.filter((id) => last.get(id) === undefined || ended.has(`${id}/${last.get(id)}`));
+  return notYet.length === 0 ? true : `not settled: ${notYet.join(', ')}`;
+}
+
+/** The InstanceLost events in the real log. */
+export async function losses(shared: string): Promise<{ instanceId: string; inc: number; seq: number }[]> {
+  const { records } = await readLog(shared);
+  return records
+    .filter((r): r is Extract<LogRecord, { type: 'InstanceLost' }> => r.type === 'InstanceLost')
+    .map((r) => ({ instanceId: r.data.instanceId, inc: r.data.inc, seq: r.seq }));
+}
