@@ -6,6 +6,7 @@
 import type { Clock } from '../../src/clock.js';
 import { decideAssignments } from '../../src/cluster/decide-assignments.js';
 import { decideElection } from '../../src/cluster/decide-election.js';
+import { decideLost, type Observation } from '../../src/cluster/decide-lost.js';
 import { LeaseObserver, type Lease } from '../../src/cluster/lease.js';
 import type { Condition } from '../../src/events/conditions.js';
 import type { DarkroomEvent } from '../../src/events/event-types.js';
@@ -39,7 +40,8 @@ export type Step =
   | { readonly k: 'unstall'; readonly n: number }
   | { readonly k: 'submit' };
 
-type OpKind = 'start' | 'elect' | 'assign' | 'jobStarted' | 'outcome' | 'release' | 'stopping' | 'stopped';
+type OpKind =
+  'start' | 'elect' | 'assign' | 'lost' | 'jobStarted' | 'outcome' | 'release' | 'stopping' | 'stopped';
 
 interface PendingOp {
   readonly kind: OpKind;
@@ -74,6 +76,9 @@ class Node {
   viewSeq = 0;
   lease: LeaseObserver;
   heard = new Map<string, { inc: number; at: number }>();
+  /** When this node first knew each incarnation, and when it last saw each alive file change. */
+  seen = new Map<string, { inc: number; at: number }>();
+  aliveSeen = new Map<string, { inc: number; counter: number; at: number }>();
   role: Role | undefined;
   steppedDown = { term: 0, at: -Infinity };
   pending: PendingOp[] = [];
@@ -120,6 +125,8 @@ export class SimCluster {
   readonly nodes: Node[] = [];
   now = 0;
   sharedLease: Lease | undefined;
+  /** The alive files on the drive: each instance's incarnation and a counter it bumps every beat. */
+  readonly alive = new Map<string, { inc: number; counter: number }>();
   messages: Message[] = [];
   readonly cut = new Set<string>();
   #jobs = 0;
@@ -247,13 +254,15 @@ export class SimCluster {
    * and runs fair rounds until the cluster is quiet: one coordinator acting for the current term
    * and every job final. Returns why it did not get there within `rounds`, or undefined.
    */
-  heal(rounds: number): string | undefined {
+  heal(rounds: number, keepDown: ReadonlySet<number> = new Set()): string | undefined {
     this.cut.clear();
     for (const node of this.nodes) {
       node.paused = false;
       node.stalled = false;
     }
-    for (const node of this.nodes) if (!node.up) this.#start(node);
+    // Nodes in keepDown that are down stay down: failure detection must release their work.
+    const gone = new Set(this.nodes.filter((n, i) => keepDown.has(i) && !n.up && i !== 0));
+    for (const node of this.nodes) if (!node.up && !gone.has(node)) this.#start(node);
     this.#check();
     for (let r = 0; r < rounds; r++) {
       this.now += HEARTBEAT_MS;
@@ -263,7 +272,7 @@ export class SimCluster {
         node.viewSeq = this.log.seq;
         this.#tick(node);
         while (node.pending.length > 0) this.#flush(node);
-        if (node.status === 'down') this.#start(node);
+        if (node.status === 'down' && !gone.has(node)) this.#start(node);
       }
       this.#check();
       if (this.#quiet() === undefined) return undefined;
@@ -304,6 +313,8 @@ export class SimCluster {
     node.running.clear();
     node.role = undefined;
     node.heard.clear();
+    node.seen.clear();
+    node.aliveSeen.clear();
     node.lease = new LeaseObserver(node.clock);
     const r = this.log.append(
       { by: node.id, inc: 0 },
@@ -434,8 +445,26 @@ export class SimCluster {
     });
     if (node.status !== 'up') return;
     const self = { instanceId: node.id, inc: node.inc };
-    if (!node.stalled) node.lease.observe(this.sharedLease);
+    if (!node.stalled) {
+      node.lease.observe(this.sharedLease);
+      const mine = this.alive.get(node.id);
+      this.alive.set(node.id, { inc: node.inc, counter: mine?.inc === node.inc ? mine.counter + 1 : 1 });
+      for (const [id, a] of this.alive) {
+        const last = node.aliveSeen.get(id);
+        if (last?.inc !== a.inc || last.counter !== a.counter) node.aliveSeen.set(id, { ...a, at: this.now });
+      }
+    }
     const view = this.view(node);
+    // A zombie whose incarnation was declared lost (or ended) starts a new one and rejoins.
+    const own = view.cluster.instances.get(node.id);
+    if (own?.inc === node.inc && own.status !== 'started' && !node.stalled && node.pending.length === 0) {
+      this.#start(node);
+      return;
+    }
+    for (const v of view.cluster.instances.values()) {
+      if (node.seen.get(v.instanceId)?.inc !== v.inc)
+        node.seen.set(v.instanceId, { inc: v.inc, at: this.now });
+    }
 
     // election-watch.ts: propose this node when no coordinator is alive.
     if (!node.stalled && !node.has('elect')) {
@@ -480,6 +509,30 @@ export class SimCluster {
           role.counter++;
           role.renewedAt = this.now;
           this.sharedLease = { term: role.term, instanceId: node.id, inc: node.inc, counter: role.counter };
+        }
+        if (!node.has('lost')) {
+          const observations = new Map<string, Observation>();
+          for (const v of view.cluster.instances.values()) {
+            const h = node.heard.get(v.instanceId);
+            const a = node.aliveSeen.get(v.instanceId);
+            observations.set(v.instanceId, {
+              inc: v.inc,
+              firstSeenAt: node.seen.get(v.instanceId)?.at ?? this.now,
+              ...(h?.inc === v.inc ? { heardAt: h.at } : {}),
+              ...(a?.inc === v.inc ? { aliveChangedAt: a.at } : {}),
+            });
+          }
+          const d = decideLost(view, { ...self, term: role.term }, observations, this.now, {
+            failureTimeoutMs: FAILURE_TIMEOUT_MS,
+          });
+          if (d.events.length > 0)
+            this.#enqueue(node, {
+              kind: 'lost',
+              events: d.events,
+              conditions: d.conditions,
+              term: role.term,
+              role: role.term,
+            });
         }
         if (!node.has('assign')) {
           const d = decideAssignments(view, { ...self, term: role.term });
