@@ -6,7 +6,7 @@
 import type { Clock } from '../../src/clock.js';
 import { decideAssignments } from '../../src/cluster/decide-assignments.js';
 import { decideElection } from '../../src/cluster/decide-election.js';
-import { decideLost, type Observation } from '../../src/cluster/decide-lost.js';
+import { decideLost, judgeInstance, type Observation } from '../../src/cluster/decide-lost.js';
 import { LeaseObserver, type Lease } from '../../src/cluster/lease.js';
 import type { Condition } from '../../src/events/conditions.js';
 import type { DarkroomEvent } from '../../src/events/event-types.js';
@@ -80,6 +80,8 @@ class Node {
   seen = new Map<string, { inc: number; at: number }>();
   aliveSeen = new Map<string, { inc: number; counter: number; at: number }>();
   role: Role | undefined;
+  /** Since when this node has seen no live coordinator (election-watch.ts #gapSince). */
+  gapSince: number | undefined;
   steppedDown = { term: 0, at: -Infinity };
   pending: PendingOp[] = [];
   /** Jobs this incarnation works on: jobId -> attempt and when the work is done. */
@@ -315,6 +317,7 @@ export class SimCluster {
     node.heard.clear();
     node.seen.clear();
     node.aliveSeen.clear();
+    node.gapSince = undefined;
     node.lease = new LeaseObserver(node.clock);
     const r = this.log.append(
       { by: node.id, inc: 0 },
@@ -439,6 +442,22 @@ export class SimCluster {
   }
 
   /** One heartbeat of an awake node: beats out, lease read, election, role, worker. */
+  /** What `node` knows of each incarnation in `view` (instance.ts liveness.observations). */
+  #observations(node: Node, view: ProjectionState): Map<string, Observation> {
+    const observations = new Map<string, Observation>();
+    for (const v of view.cluster.instances.values()) {
+      const h = node.heard.get(v.instanceId);
+      const a = node.aliveSeen.get(v.instanceId);
+      observations.set(v.instanceId, {
+        inc: v.inc,
+        firstSeenAt: node.seen.get(v.instanceId)?.at ?? this.now,
+        ...(h?.inc === v.inc ? { heardAt: h.at } : {}),
+        ...(a?.inc === v.inc ? { aliveChangedAt: a.at } : {}),
+      });
+    }
+    return observations;
+  }
+
   #tick(node: Node): void {
     this.nodes.forEach((_, to) => {
       if (this.nodes[to] !== node) this.messages.push({ from: this.nodes.indexOf(node), to, inc: node.inc });
@@ -466,6 +485,16 @@ export class SimCluster {
         node.seen.set(v.instanceId, { inc: v.inc, at: this.now });
     }
 
+    // instance.ts #reconcileRole (runs as the log applies, so before the next election beat).
+    const c = view.cluster.coordinator;
+    const mine = c?.instanceId === node.id && c.inc === node.inc;
+    if (node.role !== undefined && (!mine || node.role.term !== c.term)) node.role = undefined;
+    const cooling = c?.term === node.steppedDown.term && this.now - node.steppedDown.at < FAILURE_TIMEOUT_MS;
+    if (mine && node.role === undefined && !cooling) {
+      node.role = { term: c.term, renewedAt: this.now, counter: 0 };
+      this.checker.acting(c.term, node.id);
+    }
+
     // election-watch.ts: propose this node when no coordinator is alive.
     if (!node.stalled && !node.has('elect')) {
       const gap = coordinatorGap(view, node.lease, {
@@ -477,23 +506,26 @@ export class SimCluster {
           return h !== undefined && h.inc === inc && this.now - h.at < FAILURE_TIMEOUT_MS;
         },
       });
-      if (gap !== undefined) {
-        const c = view.cluster.coordinator;
-        const silent = new Set<string>(c !== undefined && c.instanceId !== node.id ? [c.instanceId] : []);
-        const d = decideElection(view, self, { silent });
-        if (d !== undefined && d.events.length > 0)
+      if (gap === undefined) node.gapSince = undefined;
+      else {
+        // As election-watch.ts: instances the failure detector judges silent or stalled are no
+        // candidates, and the k-th candidate proposes once the gap has lasted k steps (a dead
+        // first candidate that nobody declared lost must not block the election).
+        node.gapSince ??= this.now;
+        const silent = new Set<string>();
+        for (const [id, obs] of this.#observations(node, view)) {
+          const j = judgeInstance(obs, this.now, { failureTimeoutMs: FAILURE_TIMEOUT_MS });
+          if (j === 'silent' || j === 'stalled') silent.add(id);
+        }
+        const d = decideElection(view, self, {
+          silent,
+          coordinatorGone: true,
+          gapForMs: this.now - node.gapSince,
+          stepMs: Math.max(2 * HEARTBEAT_MS, FAILURE_TIMEOUT_MS / 4),
+        });
+        if (d.events.length > 0)
           this.#enqueue(node, { kind: 'elect', events: d.events, conditions: d.conditions });
       }
-    }
-
-    // instance.ts #reconcileRole.
-    const c = view.cluster.coordinator;
-    const mine = c?.instanceId === node.id && c.inc === node.inc;
-    if (node.role !== undefined && (!mine || node.role.term !== c.term)) node.role = undefined;
-    const cooling = c?.term === node.steppedDown.term && this.now - node.steppedDown.at < FAILURE_TIMEOUT_MS;
-    if (mine && node.role === undefined && !cooling) {
-      node.role = { term: c.term, renewedAt: this.now, counter: 0 };
-      this.checker.acting(c.term, node.id);
     }
 
     // coordinator-role.ts #onBeat: step down when the lease or an append is stuck for half the timeout.
@@ -511,18 +543,7 @@ export class SimCluster {
           this.sharedLease = { term: role.term, instanceId: node.id, inc: node.inc, counter: role.counter };
         }
         if (!node.has('lost')) {
-          const observations = new Map<string, Observation>();
-          for (const v of view.cluster.instances.values()) {
-            const h = node.heard.get(v.instanceId);
-            const a = node.aliveSeen.get(v.instanceId);
-            observations.set(v.instanceId, {
-              inc: v.inc,
-              firstSeenAt: node.seen.get(v.instanceId)?.at ?? this.now,
-              ...(h?.inc === v.inc ? { heardAt: h.at } : {}),
-              ...(a?.inc === v.inc ? { aliveChangedAt: a.at } : {}),
-            });
-          }
-          const d = decideLost(view, { ...self, term: role.term }, observations, this.now, {
+          const d = decideLost(view, { ...self, term: role.term }, this.#observations(node, view), this.now, {
             failureTimeoutMs: FAILURE_TIMEOUT_MS,
           });
           if (d.events.length > 0)
