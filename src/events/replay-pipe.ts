@@ -1,15 +1,18 @@
-// A long replay split over two threads: a worker reads and checks the log files (JSON, envelope,
-// hash chain, schema, trailers: the same LogCursor as in-process), the main thread parses the
-// verified lines and folds them into the projections. On this 2-core machine this takes the
-// checking (about half of a replay's CPU) off the thread that folds.
+// A long replay split over threads: worker threads check the segments ahead (JSON, envelope, the
+// hash chain inside each segment, schema, trailer: replay-worker.ts), each a share of them, and
+// hand over each segment's bytes; the main thread joins the chain between segments (the only
+// sequential part of the check), then parses the lines and folds them into the projections. On
+// this 2-core machine checking and folding run side by side.
 //
-// Files touched: none written; the worker reads log/ batches and segments by name.
-// Invariant: records reach the caller in log order, file by file, exactly as LogCursor returns
-// them; a damaged record stops the replay with the same error (code and fields) as in-process.
+// Files touched: none written; reads log/segments/ by name.
+// Invariant: records reach the caller in log order, segment by segment, exactly as LogCursor
+// returns them; a segment a worker could not vouch for, or whose first record does not chain to
+// the one before, is read again by this thread's own LogCursor, so damage stops the replay with
+// the same error (code, file, byte offset, line, seq) as a replay in one thread.
 import { Worker } from 'node:worker_threads';
-import { DarkroomError } from '../errors/darkroom-error.js';
-import type { ErrorCode } from '../errors/catalogue.js';
-import type { ReplayMessage, ReplayWorkerData } from './replay-worker.js';
+import { splitLogText, type TrailingBytes } from './batch-file.js';
+import { LogCursor, listSegments } from './log-cursor.js';
+import type { PlannedSegment, ReplayMessage, ReplayWorkerData } from './replay-worker.js';
 
 export interface ReplayFile {
   readonly file: string;
@@ -17,11 +20,14 @@ export interface ReplayFile {
   readonly lines: readonly string[];
   readonly lastSeq: number;
   readonly lastHash: string;
-  readonly trailing?: { readonly offset: number; readonly bytes: number };
+  readonly trailing?: TrailingBytes;
 }
 
+/** Worker threads checking segments by default: one per core of this machine (2). */
+export const DEFAULT_REPLAY_WORKERS = 2;
+
 /**
- * Starts the worker: the compiled .js directly, or from the .ts sources (bin/darkroom.js, tests)
+ * Starts a worker: the compiled .js directly, or from the .ts sources (bin/darkroom.js, tests)
  * through a tiny bootstrap that registers tsx in the worker first (Node 20 does not apply an
  * `--import`ed loader to a worker's own entry file).
  */
@@ -36,23 +42,85 @@ function startWorker(data: ReplayWorkerData, entry?: URL): Worker {
 
 /**
  * The worker itself failed (could not start, crashed, exited early) — not the log. The caller
- * goes on reading in its own thread from where the worker's files ended.
+ * goes on reading in its own thread from where the delivered files ended.
  */
 export class ReplayWorkerFault extends Error {
   override readonly name = 'ReplayWorkerFault';
 }
 
-function toError(m: Extract<ReplayMessage, { kind: 'error' }>): Error {
-  if (m.code !== undefined) {
-    return new DarkroomError(m.code as ErrorCode, (m.fields ?? {}) as Record<string, string | number>);
+/**
+ * The segments a LogCursor at `next` (the first seq of a file) would read one after the other:
+ * each time the covering segment with the greatest first seq, as long as it starts exactly at
+ * `next`. What follows (batches, a segment overlapping the last one) is left to the cursor.
+ */
+export function planSegments(segments: readonly PlannedSegment[], next: number): PlannedSegment[] {
+  const plan: PlannedSegment[] = [];
+  for (;;) {
+    let best: PlannedSegment | undefined;
+    for (const s of segments) {
+      if (s.first <= next && next <= s.last && (best === undefined || s.first > best.first)) best = s;
+    }
+    if (best === undefined || best.first !== next) return plan;
+    plan.push(best);
+    next = best.last + 1;
   }
-  return new DarkroomError('E_LOG_UNREACHABLE', { dir: '-', reason: `replay worker: ${m.message}` });
+}
+
+/** One worker and the messages it sent that were not taken yet. */
+class Checker {
+  readonly inbox: (ReplayMessage | Error)[] = [];
+  private notify: (() => void) | undefined;
+  readonly worker: Worker;
+
+  constructor(data: ReplayWorkerData, entry?: URL) {
+    this.worker = startWorker(data, entry);
+    this.worker.on('message', (m: ReplayMessage) => this.push(m));
+    this.worker.on('error', (err) =>
+      this.push(new ReplayWorkerFault(`replay worker failed: ${err.message}`)),
+    );
+    this.worker.on('exit', (code) =>
+      this.push(new ReplayWorkerFault(`replay worker exited (code ${code}) before the end of its segments`)),
+    );
+  }
+
+  private push(m: ReplayMessage | Error): void {
+    this.inbox.push(m);
+    this.notify?.();
+  }
+
+  /** The next message, in the order the worker sent them; throws its failure. */
+  async take(): Promise<ReplayMessage> {
+    while (this.inbox.length === 0) await new Promise<void>((r) => (this.notify = r));
+    this.notify = undefined;
+    const m = this.inbox.shift()!;
+    if (m instanceof Error) throw m;
+    this.worker.postMessage('more');
+    return m;
+  }
+}
+
+/** Reads one segment in this thread, as a plain replay does: its records, or the damage it holds. */
+async function readHere(logDir: string, next: number, prev: string): Promise<ReplayFile> {
+  const cursor = new LogCursor(logDir, next, prev, { aligned: true, keepLines: true });
+  await cursor.refreshSegments();
+  const step = await cursor.readNext();
+  if (step.kind !== 'records') throw new ReplayWorkerFault(`seq ${next}: the segment is gone`);
+  const last = step.entries[step.entries.length - 1]!;
+  return {
+    file: step.file,
+    firstLine: step.entries[0]!.line,
+    lines: step.lines!,
+    lastSeq: last.record.seq,
+    lastHash: last.record.hash,
+    ...(step.trailing ? { trailing: step.trailing } : {}),
+  };
 }
 
 /**
- * Reads the log from `next` (the first seq of a file; `prev` is the hash of seq next-1) in a
- * worker thread and yields each file's verified lines. Ends at the log's end or at an incomplete
- * batch (the caller's own cursor handles the tip). Throws what the worker's cursor threw.
+ * Reads the segments from `next` (the first seq of a file; `prev` is the hash of seq next-1),
+ * checked by `workers` worker threads, each at most `window` segments ahead, and yields each
+ * segment's verified lines in log order. Ends where no segment starts at the next seq (the
+ * caller's own cursor reads the batches after it). Throws the damage a plain read names.
  */
 export async function* replayFiles(
   logDir: string,
@@ -61,38 +129,40 @@ export async function* replayFiles(
   window = 4,
   /** Another worker entry (tests). */
   entry?: URL,
+  workers = DEFAULT_REPLAY_WORKERS,
 ): AsyncGenerator<ReplayFile, { next: number }> {
-  const worker = startWorker({ logDir, next, prev, window }, entry);
-  const inbox: (ReplayMessage | { kind: 'exit'; code: number } | { kind: 'fault'; err: Error })[] = [];
-  let notify: (() => void) | undefined;
-  const push = (m: (typeof inbox)[number]): void => {
-    inbox.push(m);
-    notify?.();
-  };
-  worker.on('message', (m: ReplayMessage) => push(m));
-  worker.on('error', (err) => push({ kind: 'fault', err }));
-  worker.on('exit', (code) => push({ kind: 'exit', code }));
+  const plan = planSegments(await listSegments(logDir), next);
+  const count = Math.max(1, Math.min(workers, plan.length));
+  const checkers: Checker[] = [];
   try {
-    for (;;) {
-      while (inbox.length === 0) await new Promise<void>((r) => (notify = r));
-      notify = undefined;
-      const m = inbox.shift()!;
-      switch (m.kind) {
-        case 'file':
-          yield m;
-          worker.postMessage('more');
-          break;
-        case 'done':
-          return { next: m.next };
-        case 'error':
-          throw toError(m);
-        case 'fault':
-          throw new ReplayWorkerFault(`replay worker failed: ${m.err.message}`);
-        case 'exit':
-          throw new ReplayWorkerFault(`replay worker exited (code ${m.code}) before the end of the log`);
-      }
+    for (let w = 0; w < count && w < plan.length; w++) {
+      const segments = plan.filter((_, i) => i % count === w);
+      checkers.push(new Checker({ logDir, segments, window: Math.max(1, Math.ceil(window / count)) }, entry));
     }
+    for (let i = 0; i < plan.length; i++) {
+      const seg = plan[i]!;
+      const m = await checkers[i % count]!.take();
+      let file: ReplayFile;
+      if (m.kind === 'checked' && m.firstPrev === prev) {
+        const raw = splitLogText(seg.name, Buffer.from(m.bytes));
+        file = {
+          file: seg.name,
+          firstLine: 1,
+          lines: raw.lines,
+          lastSeq: seg.last,
+          lastHash: m.lastHash,
+          ...(raw.trailing ? { trailing: raw.trailing } : {}),
+        };
+      } else {
+        // Not vouched for, or not chained to the record before: read here, as a plain replay.
+        file = await readHere(logDir, next, prev);
+      }
+      yield file;
+      next = file.lastSeq + 1;
+      prev = file.lastHash;
+    }
+    return { next };
   } finally {
-    await worker.terminate();
+    await Promise.all(checkers.map((c) => c.worker.terminate()));
   }
 }

@@ -1,78 +1,105 @@
-// Worker thread for a long replay (see replay-pipe.ts): reads the log forward from a seq with a
-// LogCursor, which checks every record (JSON, envelope, hash chain, schema, trailer), and sends
-// each file's verified lines to the main thread, at most `window` files ahead of it. The main
-// thread only parses the lines and folds them into its projections.
+// Worker thread for a long replay (see replay-pipe.ts): checks whole segments on its own — JSON,
+// envelope, the hash chain inside the segment, schema, trailer — and hands each segment's bytes
+// to the main thread (transferred, not copied), at most `window` segments ahead of it. It does
+// not know the hash before its first segment's first record: it reports that record's `prev`,
+// and the main thread joins the chain. Anything it cannot vouch for is reported as not checked;
+// the main thread then reads that segment itself (and names the damage exactly as a plain read).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isDarkroomError } from '../errors/darkroom-error.js';
-import { LogCursor } from './log-cursor.js';
+import { splitLogText } from './batch-file.js';
+import { decodeLine } from './record-codec.js';
+
+/** A segment of the replay plan: its name relative to log/, and the seqs its name claims. */
+export interface PlannedSegment {
+  readonly name: string;
+  readonly first: number;
+  readonly last: number;
+}
 
 export interface ReplayWorkerData {
   readonly logDir: string;
-  readonly next: number;
-  readonly prev: string;
-  /** Files sent ahead of the main thread's acknowledgements. */
+  /** This worker's share of the plan, in log order. */
+  readonly segments: readonly PlannedSegment[];
+  /** Segments sent ahead of the main thread's acknowledgements. */
   readonly window: number;
 }
 
-/** Messages to the main thread. */
+/** Messages to the main thread, one per planned segment, in the order of `segments`. */
 export type ReplayMessage =
   | {
-      readonly kind: 'file';
-      readonly file: string;
-      /** 1-based line of the first of `lines` in `file`. */
-      readonly firstLine: number;
-      readonly lines: readonly string[];
-      readonly lastSeq: number;
+      readonly kind: 'checked';
+      /** The file's bytes, as read and checked. */
+      readonly bytes: ArrayBuffer;
+      /** `prev` of the segment's first record: the main thread compares it with the chain. */
+      readonly firstPrev: string;
       readonly lastHash: string;
-      /** Bytes after the file's trailer (damage the main thread warns about). */
-      readonly trailing?: { readonly offset: number; readonly bytes: number };
     }
-  /** Nothing more to send: the log ends (or a batch at the tip is incomplete) at `next`. */
-  | { readonly kind: 'done'; readonly next: number }
-  | {
-      readonly kind: 'error';
-      readonly code?: string;
-      readonly fields?: Record<string, unknown>;
-      readonly message: string;
-    };
+  /** Not checked here (unreadable, damaged, anything unexpected): the main thread reads it. */
+  | { readonly kind: 'unchecked' };
 
-const port = parentPort!;
-const data = workerData as ReplayWorkerData;
-let credit = data.window;
-let wake: (() => void) | undefined;
-port.on('message', () => {
-  credit += 1;
-  wake?.();
-});
-
-async function run(): Promise<void> {
-  const cursor = new LogCursor(data.logDir, data.next, data.prev, { aligned: true, keepLines: true });
-  await cursor.refreshSegments();
-  for (;;) {
-    while (credit <= 0) await new Promise<void>((r) => (wake = r));
-    wake = undefined;
-    const step = await cursor.readNext();
-    if (step.kind !== 'records') {
-      port.postMessage({ kind: 'done', next: cursor.next } satisfies ReplayMessage);
-      return;
+/**
+ * Checks a segment's bytes as LogCursor does (trailer count, first and last seq; each record
+ * decoded and chained to the one before; the last hash against the trailer), except the first
+ * record's `prev`, which is returned. Undefined when anything does not hold.
+ */
+export function checkSegment(
+  seg: PlannedSegment,
+  buf: Buffer,
+): { firstPrev: string; lastHash: string } | undefined {
+  const raw = splitLogText(seg.name, buf);
+  const t = raw.trailer;
+  const n = raw.lines.length;
+  if (t === undefined || n === 0 || t.count !== n || t.first !== seg.first || seg.last !== seg.first + n - 1)
+    return undefined;
+  let prev: string | undefined;
+  let firstPrev = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      const r = decodeLine(raw.lines[i]!, { file: seg.name, line: i + 1 }, { seq: seg.first + i, prev });
+      if (i === 0) firstPrev = r.prev;
+      prev = r.hash;
     }
-    const last = step.entries[step.entries.length - 1]!;
-    credit -= 1;
-    port.postMessage({
-      kind: 'file',
-      file: step.file,
-      firstLine: step.entries[0]!.line,
-      lines: step.lines!,
-      lastSeq: last.record.seq,
-      lastHash: last.record.hash,
-      ...(step.trailing ? { trailing: step.trailing } : {}),
-    } satisfies ReplayMessage);
+  } catch {
+    return undefined;
   }
+  return prev === t.last ? { firstPrev, lastHash: prev } : undefined;
 }
 
-run().catch((err: unknown) => {
-  const msg: ReplayMessage = isDarkroomError(err)
-    ? { kind: 'error', code: err.code, fields: { ...err.fields }, message: err.message }
-    : { kind: 'error', message: err instanceof Error ? err.message : String(err) };
-  port.postMessage(msg);
-});
+/** The bytes of `buf` in an ArrayBuffer of their own (so it can be transferred whole). */
+function ownBuffer(buf: Buffer): ArrayBuffer {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer)
+    return buf.buffer;
+  const copy = new ArrayBuffer(buf.byteLength);
+  new Uint8Array(copy).set(buf);
+  return copy;
+}
+
+async function run(port: NonNullable<typeof parentPort>, data: ReplayWorkerData): Promise<void> {
+  let credit = data.window;
+  let wake: (() => void) | undefined;
+  port.on('message', () => {
+    credit += 1;
+    wake?.();
+  });
+  for (const seg of data.segments) {
+    while (credit <= 0) await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+    credit -= 1;
+    const buf = await readFile(join(data.logDir, seg.name)).catch(() => undefined);
+    const checked = buf === undefined ? undefined : checkSegment(seg, buf);
+    if (buf === undefined || checked === undefined) {
+      port.postMessage({ kind: 'unchecked' } satisfies ReplayMessage);
+      continue;
+    }
+    const bytes = ownBuffer(buf);
+    port.postMessage({ kind: 'checked', bytes, ...checked } satisfies ReplayMessage, [bytes]);
+  }
+  // Done: the main thread terminates the worker once it has taken every message.
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  // Anything thrown here is the worker's own failure: the 'error' event tells the main thread.
+  void run(port, workerData as ReplayWorkerData);
+}
