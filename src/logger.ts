@@ -8,7 +8,9 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
   if (options.pretty ?? process.stdout.isTTY) {
     return pino({ level, transport: { target: 'pino-pretty', options: { destination: 2 } } });
   }
-  return pino({ level }, pino.destination(2));
+  // Synchronous writes: pino's default writes through libuv's thread pool, which hung drive calls
+  // fill, so an instance whose drive stalls could not even log that it is stalled.
+  return pino({ level }, pino.destination({ dest: 2, sync: true }));
 }
 
 /** A logger that drops everything (tests, library use). */

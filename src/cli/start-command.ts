@@ -90,9 +90,28 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         // Loaded here, not at the top: the rest of the CLI does not pay for the imaging stack.
         const { Instance } = await import('../instance/instance.js');
         const logger = createLogger(opts.logLevel !== undefined ? { level: opts.logLevel } : {});
-        const instance = new Instance({ conf, self, logger });
         const { httpPart } = await import('../http/http-part.js');
-        const http = httpPart({ conf, self, log: () => instance.log, logger });
+        let http: ReturnType<typeof httpPart> | undefined;
+        // HTTP is a part of the instance, started right after the log (it serves the projection),
+        // before the instance joins; the instance stops it last, after InstanceStopped, and from
+        // the first signal on it answers 503 E_INSTANCE_STOPPING.
+        const instance = new Instance({
+          conf,
+          self,
+          logger,
+          partsAfterLog: [
+            (i) => {
+              const h = httpPart({ conf, self, log: () => i.log, logger });
+              http = h;
+              return {
+                name: 'http',
+                start: async () => h.start(),
+                stop: async () => h.stop(),
+                beginStop: () => h.beginStop(),
+              };
+            },
+          ],
+        });
         const undoUnhandled = onUnhandled(logger);
         let signals = 0;
         const undo = onSignals((signal) => {
@@ -101,25 +120,21 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
             { signal },
             signals === 1 ? 'draining: finishing or releasing jobs' : 'forcing the stop',
           );
-          http.beginStop();
           void instance.stop({ reason: `${signal} received`, force: signals > 1 });
         });
         try {
           await instance.start();
-          // A signal during start is honoured: start resolves without running, and HTTP never starts.
+          // A signal during start is honoured: start resolves without running.
           if (instance.status().status === 'running') {
-            await http.start();
             ctx.err(
-              `darkroom ${self.name}: running (inc ${instance.status().inc}), HTTP on port ${http.server()?.status().port ?? '-'}; SIGTERM or Ctrl-C stops it`,
+              `darkroom ${self.name}: running (inc ${instance.status().inc}), HTTP on port ${http?.server()?.status().port ?? '-'}; SIGTERM or Ctrl-C stops it`,
             );
           }
           await instance.whenStopped();
         } catch (err) {
-          http.beginStop();
           await instance.stop({ reason: 'start failed', force: true });
           throw err;
         } finally {
-          await http.stop();
           undo();
           undoUnhandled();
         }

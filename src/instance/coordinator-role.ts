@@ -256,11 +256,28 @@ export class CoordinatorRole {
     }
   }
 
-  /** Writes ChannelStandbyEntered/Left where a watcher's reachability and the projection differ. */
+  #syncingStandby = false;
+
+  /**
+   * Writes ChannelStandbyEntered/Left where a watcher's reachability and the projection differ.
+   * One pass at a time, each decision read from the projection after the previous append was
+   * applied: a pass started on the next beat while an append was still being written used to
+   * append the same ChannelStandbyEntered (or Left) twice.
+   */
   async #syncStandby(): Promise<void> {
-    const state = this.#o.log.state;
+    if (this.#syncingStandby) return;
+    this.#syncingStandby = true;
+    try {
+      await this.#syncStandbyOnce();
+    } finally {
+      this.#syncingStandby = false;
+    }
+  }
+
+  async #syncStandbyOnce(): Promise<void> {
     for (const [channel, problem] of this.#watchers.reachability()) {
-      const view = state.config.channels.get(channel);
+      if (this.#status !== 'running') return;
+      const view = this.#o.log.state.config.channels.get(channel);
       if (view === undefined) continue;
       let event: DarkroomEvent | undefined;
       if (problem !== undefined && view.standby === undefined) {

@@ -16,7 +16,7 @@ import type { Beat } from '../cluster/peer-messages.js';
 import { PeerMesh, type PeerView } from '../cluster/peer-mesh.js';
 import { EventLog } from '../events/event-log.js';
 import { FORMAT_LEVEL } from '../events/event-types.js';
-import { asDarkroomError, DarkroomError } from '../errors/darkroom-error.js';
+import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { timeOrderedIds, type IdSource } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { darkroomProjector } from '../projections/projector.js';
@@ -41,6 +41,11 @@ export interface Part {
   readonly name: string;
   start(signal: AbortSignal): Promise<void>;
   stop(options: { readonly force: boolean }): Promise<void>;
+  /**
+   * Called at once when a stop is asked for, before the instance drains (HTTP answers 503
+   * E_INSTANCE_STOPPING from then on), for the parts started and the one being started.
+   */
+  beginStop?(): void;
 }
 
 /** Makes a part for an instance (e.g. the HTTP part); called once, in the constructor. */
@@ -56,6 +61,12 @@ export interface InstanceOptions {
   readonly runner?: JobRunner;
   /** Parts started after the built-in ones (log, mesh, join, failure detector, coordinator, worker). */
   readonly parts?: readonly PartFactory[];
+  /**
+   * Parts started right after the log, before this instance joins (HTTP: its set-up keeps the
+   * event loop busy for seconds on a loaded machine, which once it had joined stalled its
+   * heartbeats and lease renewals and cost it the coordinator role). Stopped after the others.
+   */
+  readonly partsAfterLog?: readonly PartFactory[];
 }
 
 export interface PeerStatus {
@@ -106,6 +117,7 @@ export class Instance {
   #faults = 0;
   #failure: DarkroomError | undefined;
   #starting: Promise<void> | undefined;
+  #startingPart: Part | undefined;
   #stopping: Promise<void> | undefined;
   readonly #stopped: Promise<void>;
   #markStopped: () => void = () => undefined;
@@ -135,6 +147,7 @@ export class Instance {
     // The parts, in start order. Adding one (HTTP) is one entry here or in `o.parts`.
     this.#parts = [
       this.#logPart(),
+      ...(o.partsAfterLog ?? []).map((make) => make(this)),
       this.#meshPart(),
       this.#joinPart(),
       this.#failureDetectorPart(),
@@ -245,6 +258,7 @@ export class Instance {
     const signal = this.#startAbort.signal;
     for (const part of this.#parts) {
       if (signal.aborted) return;
+      this.#startingPart = part;
       try {
         await part.start(signal);
       } catch (err) {
@@ -256,6 +270,7 @@ export class Instance {
       }
       this.#started.push(part);
     }
+    this.#startingPart = undefined;
     if (signal.aborted) return;
     this.#status = 'running';
     this.#logger.info({ inc: this.#inc, slots: this.#slots, seq: this.#log?.seq }, 'instance started');
@@ -276,6 +291,8 @@ export class Instance {
   async #stop(reason: string, force: boolean): Promise<void> {
     if (this.#status === 'stopped') return;
     this.#status = 'stopping';
+    const told = new Set([...this.#started, ...(this.#startingPart ? [this.#startingPart] : [])]);
+    for (const part of told) part.beginStop?.();
     this.#startAbort.abort(new DarkroomError('E_INSTANCE_STOPPING', { instanceId: this.#o.self.name }));
     await this.#starting?.catch(() => undefined);
     if ((this.#status as InstanceStatus) === 'stopped') return;
@@ -447,27 +464,56 @@ export class Instance {
     // A new incarnation writes its InstanceStarted with inc 0, never with a lost one's incarnation.
     log.setWriter(self.name, 0);
     try {
-      const [started] = await log.append([
-        {
-          type: 'InstanceStarted',
-          data: {
-            instanceId: self.name,
-            host: hostname(),
-            pid: process.pid,
-            version: VERSION,
-            slots: this.#slots,
-            confHash: conf.hash,
-            formatLevel: FORMAT_LEVEL,
-          },
-        },
-      ]);
-      this.#inc = started!.seq;
+      this.#inc = await this.#appendStarted({
+        instanceId: self.name,
+        host: hostname(),
+        pid: process.pid,
+        version: VERSION,
+        slots: this.#slots,
+        confHash: conf.hash,
+        formatLevel: FORMAT_LEVEL,
+      });
       this.#myIncs.add(this.#inc);
       log.setWriter(self.name, this.#inc);
     } finally {
       this.#joining = false;
     }
     this.#logger.info({ inc: this.#inc }, 'joined the cluster');
+  }
+
+  /**
+   * Appends InstanceStarted and returns its seq. An append whose lock was lost (another instance
+   * took it as stale on a slow drive) may or may not be in the log: catch up and look for this
+   * process's own InstanceStarted before trying again (at most 3 tries), so a joining instance
+   * neither gives up nor starts twice.
+   */
+  async #appendStarted(data: {
+    instanceId: string;
+    host: string;
+    pid: number;
+    version: string;
+    slots: number;
+    confHash: string;
+    formatLevel: number;
+  }): Promise<number> {
+    const log = this.#log!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [started] = await log.append([{ type: 'InstanceStarted', data }]);
+        return started!.seq;
+      } catch (err) {
+        const unsure =
+          isDarkroomError(err, 'E_LOG_LOCK_COMPROMISED') || isDarkroomError(err, 'E_LOG_NOT_ACKNOWLEDGED');
+        if (!unsure || attempt >= 3 || this.#startAbort.signal.aborted) throw err;
+        this.#logger.warn(
+          { attempt, err: asDarkroomError(err).message },
+          'joining: append unsure, catching up',
+        );
+        await log.catchUp();
+        const view = log.state.cluster.instances.get(data.instanceId);
+        if (view?.pid === data.pid && view.host === data.host && !this.#myIncs.has(view.inc)) return view.inc;
+      }
+    }
   }
 
   #failureDetectorPart(): Part {

@@ -12,7 +12,7 @@ import type { Beat } from '../cluster/peer-messages.js';
 import type { PeerView } from '../cluster/peer-mesh.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { ProjectionState } from '../projections/state.js';
+import type { InstanceView, ProjectionState } from '../projections/state.js';
 
 export interface LivenessOptions {
   readonly sharedDir: string;
@@ -44,6 +44,18 @@ interface Seen {
   readonly key: string;
   readonly inc: number;
   readonly changedAt: number;
+}
+
+/**
+ * Whether a heartbeat speaks for the incarnation `view`: it names that incarnation, or it comes
+ * from the very process that appended its InstanceStarted (same pid and host) before that process
+ * learnt its new incarnation number — a starting instance beats with inc 0, a rejoining one with
+ * its lost incarnation, until its append is acknowledged, which on a loaded drive can take longer
+ * than the failure timeout (an instance was declared lost while it was still joining).
+ */
+function beatsFor(heard: Heard, view: InstanceView): boolean {
+  if (heard.inc === view.inc) return true;
+  return heard.inc < view.inc && heard.beat.pid === view.pid && heard.beat.host === view.host;
 }
 
 export class Liveness {
@@ -115,7 +127,7 @@ export class Liveness {
       }
       const heard = this.#heard.get(view.instanceId);
       const seen = this.#seen.get(view.instanceId);
-      const h = heard?.inc === view.inc ? heard : undefined;
+      const h = heard !== undefined && beatsFor(heard, view) ? heard : undefined;
       out.set(view.instanceId, {
         inc: view.inc,
         firstSeenAt: first,

@@ -26,7 +26,7 @@ function bindfsProblem(): string | undefined {
   return undefined;
 }
 
-const viewProblem = bindfsProblem();
+export const viewProblem = bindfsProblem();
 if (viewProblem !== undefined)
   console.log(`cluster tests: symlinked views instead of bindfs: ${viewProblem}`);
 
@@ -41,6 +41,11 @@ export interface Cluster {
   /** The running (or last started) process of `id`. */
   proc(id: string): RunningInstance;
   records(): Promise<LogRecord[]>;
+  /**
+   * Stalls (SIGSTOP) or resumes (SIGCONT) the bindfs process behind `id`'s view: every drive call
+   * of that instance hangs until resumed, as on a hung NFS mount. False where views are symlinks.
+   */
+  stallView(id: string, stalled: boolean): boolean;
   /** The current coordinator by the log, with its term. */
   coordinator(): Promise<{ instanceId: string; term: number } | undefined>;
   cleanup(): Promise<void>;
@@ -68,7 +73,7 @@ export async function makeCluster(
   const drive = await makeDrive(servers, set);
   await mkdir(drive.shared, { recursive: true });
   const views = new Map<string, string>();
-  const mounts: { dir: string; proc: ChildProcess }[] = [];
+  const mounts: { id: string; dir: string; proc: ChildProcess }[] = [];
   for (const id of ids) {
     const view = join(drive.root, `view-${id}`);
     if (viewProblem === undefined) {
@@ -78,7 +83,7 @@ export async function makeCluster(
         ['-f', '-o', 'entry_timeout=1,attr_timeout=1,negative_timeout=1', drive.shared, view],
         { stdio: 'ignore' },
       );
-      mounts.push({ dir: view, proc });
+      mounts.push({ id, dir: view, proc });
       await waitFor('bindfs view mounted', () => spawnSync('mountpoint', ['-q', view]).status === 0, 10_000);
     } else {
       await symlink(drive.shared, view);
@@ -103,6 +108,12 @@ export async function makeCluster(
       if (r === undefined) throw new Error(`${id} was never started`);
       return r;
     },
+    stallView(id, stalled) {
+      const m = mounts.find((x) => x.id === id);
+      if (m === undefined) return false;
+      m.proc.kill(stalled ? 'SIGSTOP' : 'SIGCONT');
+      return true;
+    },
     records: async () => allRecords(drive.shared),
     async coordinator() {
       let c: { instanceId: string; term: number } | undefined;
@@ -112,6 +123,8 @@ export async function makeCluster(
       return c;
     },
     async cleanup() {
+      // A stalled view first: an instance hung in a drive call cannot even die cleanly on it.
+      for (const m of mounts) m.proc.kill('SIGCONT');
       for (const r of all) {
         if (r.child.exitCode === null && r.child.signalCode === null) {
           r.child.kill('SIGCONT');
@@ -120,6 +133,7 @@ export async function makeCluster(
         await r.exited;
       }
       for (const m of mounts) {
+        m.proc.kill('SIGCONT');
         spawnSync('fusermount', ['-u', m.dir]);
         m.proc.kill('SIGKILL');
       }
