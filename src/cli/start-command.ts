@@ -92,14 +92,14 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         const logger = createLogger(opts.logLevel !== undefined ? { level: opts.logLevel } : {});
         const { httpPart } = await import('../http/http-part.js');
         let http: ReturnType<typeof httpPart> | undefined;
-        // HTTP is a part of the instance, started right after the log (it serves the projection),
-        // before the instance joins; the instance stops it last, after InstanceStopped, and from
-        // the first signal on it answers 503 E_INSTANCE_STOPPING.
+        // HTTP is a part of the instance, started after the log (it serves the projection) and the
+        // mesh, before the instance joins; it stops after InstanceStopped, and from the first
+        // signal on it answers 503 E_INSTANCE_STOPPING.
         const instance = new Instance({
           conf,
           self,
           logger,
-          partsAfterLog: [
+          partsBeforeJoin: [
             (i) => {
               const h = httpPart({ conf, self, log: () => i.log, logger });
               http = h;

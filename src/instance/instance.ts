@@ -62,11 +62,12 @@ export interface InstanceOptions {
   /** Parts started after the built-in ones (log, mesh, join, failure detector, coordinator, worker). */
   readonly parts?: readonly PartFactory[];
   /**
-   * Parts started right after the log, before this instance joins (HTTP: its set-up keeps the
-   * event loop busy for seconds on a loaded machine, which once it had joined stalled its
-   * heartbeats and lease renewals and cost it the coordinator role). Stopped after the others.
+   * Parts started after the log and the mesh (whose port refuses a second process with this id),
+   * before this instance joins (HTTP: its set-up keeps the event loop busy for seconds on a
+   * loaded machine, which once it had joined stalled its heartbeats and lease renewals and cost
+   * it the coordinator role). Stopped after join, before the mesh and the log.
    */
-  readonly partsAfterLog?: readonly PartFactory[];
+  readonly partsBeforeJoin?: readonly PartFactory[];
 }
 
 export interface PeerStatus {
@@ -147,8 +148,8 @@ export class Instance {
     // The parts, in start order. Adding one (HTTP) is one entry here or in `o.parts`.
     this.#parts = [
       this.#logPart(),
-      ...(o.partsAfterLog ?? []).map((make) => make(this)),
       this.#meshPart(),
+      ...(o.partsBeforeJoin ?? []).map((make) => make(this)),
       this.#joinPart(),
       this.#failureDetectorPart(),
       this.#coordinatorPart(),
