@@ -1,61 +1,53 @@
-// bench:cluster (part): the event-loop delay of an instance's thread while a snapshot of a large
-// log is written — in a worker thread (what the coordinator does) and, for reference, in this
-// thread (what every instance did before). Prints the figures beside the goal: a snapshot never
-// delays a heartbeat (delay p99/max well below heartbeatMs, 1000 ms by default).
-// BENCH_CLUSTER_EVENTS=n sets the log size (default 300,000).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { EventLog } from '../../src/events/event-log.js';
-import { writeSnapshotOffThread } from '../../src/instance/snapshot-thread.js';
-import { darkroomProjector } from '../../src/projections/projector.js';
-import type { ProjectionState } from '../../src/projections/state.js';
-import { generateLog } from '../common/large-log.js';
+// bench:cluster: coordinator and worker failover (10 runs each, median and max), follower
+// wake-up p50/p95, coordination throughput with a no-op image step (3 and 10 instances), log
+// events per job, and the event-loop delay while a snapshot is written — each beside its goal
+// and, where there is one, a reference measured in the same run. Real processes on loopback, a
+// temp folder as the drive, default timings. BENCH_CLUSTER_REPS (10), BENCH_CLUSTER_JOBS (300),
+// BENCH_CLUSTER_EVENTS (snapshot log size, 300,000) make it shorter or longer.
+import { printTable } from '../common/table.js';
+import { failover, failoverRows } from './failover.js';
+import { snapshotDelay } from './snapshot-delay.js';
+import { throughput } from './throughput.js';
+import { wakeRows, wakeUp } from './wakeup.js';
 
-const total = Number(process.env['BENCH_CLUSTER_EVENTS'] ?? 300_000);
-const heartbeatMs = 1000;
+const reps = Number(process.env['BENCH_CLUSTER_REPS'] ?? 10);
+const jobs = Number(process.env['BENCH_CLUSTER_JOBS'] ?? 300);
+const t0 = performance.now();
 
-async function delayDuring(work: () => Promise<unknown>): Promise<{ ms: number; p99: number; max: number }> {
-  const h = monitorEventLoopDelay({ resolution: 5 });
-  // A heartbeat-like timer, as the mesh keeps: its lateness is what the peers would see.
-  let late = 0;
-  let last = performance.now();
-  const beat = setInterval(() => {
-    const now = performance.now();
-    late = Math.max(late, now - last - 50);
-    last = now;
-  }, 50);
-  h.enable();
-  const t = performance.now();
-  await work();
-  const ms = performance.now() - t;
-  h.disable();
-  clearInterval(beat);
-  return { ms, p99: h.percentile(99) / 1e6, max: Math.max(h.max / 1e6, late) };
-}
+const wake = await wakeUp(100);
+printTable(
+  'follower wake-up (ms; reference: a follower that only polls, logPollMs 1000)',
+  ['measure', 'ms', 'reference ms', 'goal'],
+  wakeRows(wake),
+);
 
-const dir = await mkdtemp(join(tmpdir(), 'darkroom-bench-cluster-'));
-try {
-  await generateLog(dir, total);
-  const log = await EventLog.open<ProjectionState>({
-    sharedDir: dir,
-    writer: { by: 'bench', inc: 0 },
-    projector: darkroomProjector,
-    snapshotEvery: 0,
-  });
-  const inThread = await delayDuring(async () => log.writeSnapshot());
-  await log.stop();
-  const offThread = await delayDuring(async () => writeSnapshotOffThread(dir));
-  const row = (label: string, r: { ms: number; p99: number; max: number }) =>
-    console.log(
-      `${label.padEnd(34)} ${Math.round(r.ms).toString().padStart(7)} ms   loop delay p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms`,
-    );
-  console.log(
-    `snapshot of a ${total.toLocaleString('en-US')}-event log (goal: loop delay max << heartbeatMs ${heartbeatMs} ms)`,
-  );
-  row('in the worker thread (coordinator)', offThread);
-  row('in this thread (reference)', inThread);
-} finally {
-  await rm(dir, { recursive: true, force: true });
-}
+const three = await throughput(3, jobs);
+const ten = await throughput(10, jobs);
+printTable(
+  'coordination throughput, image step a no-op (reference: one writer alone, appends/s on the same drive)',
+  ['instances', 'jobs', 'jobs/s', 'log events per job', 'reference appends/s', 'goal'],
+  [
+    [
+      String(three.instances),
+      three.jobs,
+      three.jobsPerS,
+      three.eventsPerJob,
+      three.appendsPerS,
+      '≥ 300 jobs/s',
+    ],
+    [String(ten.instances), ten.jobs, ten.jobsPerS, ten.eventsPerJob, ten.appendsPerS, ''],
+  ],
+);
+console.log(
+  `events per job by type (3 instances): ${JSON.stringify(Object.fromEntries(Object.entries(three.byType).map(([k, v]) => [k, Math.round((v / three.jobs) * 100) / 100])))}`,
+);
+
+const f = await failover(reps);
+printTable(
+  'failover with default timings (heartbeatMs 1000, failureTimeoutMs 4000), ms',
+  ['measure', 'median', 'max', 'goal'],
+  failoverRows(f),
+);
+
+await snapshotDelay();
+console.log(`\nbench:cluster took ${Math.round((performance.now() - t0) / 1000)} s`);

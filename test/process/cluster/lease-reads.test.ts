@@ -1,6 +1,6 @@
-// Unreadable lease reads with real processes: while the coordinator runs, the test keeps
-// replacing its lease file with a torn copy or removing it (each read of another instance may
-// find nothing usable), for twice the failure timeout. The follower hears no heartbeats (its conf
+// Unreadable lease reads with real processes: while the coordinator runs, the test replaces its
+// lease file with a torn copy or removes it, one bad lease at a time until the coordinator has
+// renewed it, for twice the failure timeout (a reader may find nothing usable on a read). The follower hears no heartbeats (its conf
 // holds another secret, so the mesh refuses it): only the lease tells it the coordinator lives.
 // One bad read is not silence: no failover, no step-down, one election in all.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -42,26 +42,32 @@ describe('unreadable lease reads', () => {
 
     const lease = join(c.drive.shared, 'cluster', 'lease.json');
     const timeoutMs = Number(clusterConf['failureTimeoutMs']);
+    const counter = async (): Promise<number | undefined> => {
+      try {
+        return (JSON.parse(await readFile(lease, 'utf8')) as { counter?: number }).counter;
+      } catch {
+        return undefined;
+      }
+    };
+    // One bad lease at a time (torn, then missing, in turn), each until the coordinator has
+    // renewed it, for twice the failure timeout: every reader may hit one bad read now and then.
     const begun = performance.now();
     let torn = 0;
     let removed = 0;
-    await waitFor(
-      'twice the failure timeout of bad lease reads',
-      async () => {
-        const good = await readFile(lease, 'utf8').catch(() => '');
-        if ((torn + removed) % 3 === 2) {
-          await rm(lease, { force: true });
-          removed++;
-        } else {
-          const tmp = `${lease}.test-${torn}`;
-          await writeFile(tmp, good.slice(0, Math.floor(good.length / 2)) || '{"term":');
-          await rename(tmp, lease);
-          torn++;
-        }
-        return performance.now() - begun > 2 * timeoutMs;
-      },
-      6 * timeoutMs,
-    );
+    while (performance.now() - begun < 2 * timeoutMs) {
+      const good = await waitFor('a lease', counter, 30_000);
+      if ((torn + removed) % 2 === 1) {
+        await rm(lease, { force: true });
+        removed++;
+      } else {
+        const text = await readFile(lease, 'utf8').catch(() => '{"term":1,');
+        const tmp = `${lease}.test-${torn}`;
+        await writeFile(tmp, text.slice(0, Math.floor(text.length / 2)));
+        await rename(tmp, lease);
+        torn++;
+      }
+      await waitFor('the coordinator renewed its lease', async () => ((await counter()) ?? 0) > good, 30_000);
+    }
     // One more failure timeout with the lease left alone: a late election would show here.
     const after = performance.now();
     await waitFor('a failure timeout more', () => performance.now() - after > timeoutMs, 3 * timeoutMs);
