@@ -43,7 +43,11 @@ async function one(input: string, output: string): Promise<Done> {
     await writeFile(output, data);
     return { steps: {}, applied: [] };
   }
-  const r = await runPipeline(input, settings, name === 'darkroom-plain' ? { decodeOnce: false } : {});
+  // As a hotfolder job calls it (src/instance/process-job.ts): no previews, nobody keeps them.
+  const r = await runPipeline(input, settings, {
+    previews: false,
+    ...(name === 'darkroom-plain' ? { decodeOnce: false } : {}),
+  });
   await writeFile(output, r.data);
   return {
     steps: Object.fromEntries(Object.entries(r.timingsMs).filter(([, v]) => typeof v === 'number')),

@@ -1,7 +1,8 @@
 // decideAssignments: pure decider handing submitted jobs to live instances with free slots.
 // Higher channel priority first; round-robin across channels of equal priority, starting with
 // the channel served least recently; never to a stopping, stopped or lost instance, nor to one
-// the failure detector judges unfit (storage stalled, quiet).
+// the failure detector judges unfit (storage stalled, quiet). Each instance may hold one job
+// more per slot than it runs (assigned ahead), so a freed slot never waits for the coordinator.
 import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { actingCoordinator } from '../projections/cluster.js';
@@ -23,12 +24,21 @@ export interface AssignmentOptions {
    * timeout. Their held jobs still count against their slots.
    */
   readonly unavailable?: ReadonlySet<string>;
+  /**
+   * Jobs each fit instance may hold beyond its slots, waiting assigned so that a slot that frees
+   * starts its next job without a round trip through the coordinator. Default: one per slot
+   * (`slots` more). 0 fills the slots only. Unavailable instances get none.
+   */
+  readonly aheadPerSlot?: number;
 }
 
 export interface AssignmentDecision {
   readonly events: readonly JobAssignedEvent[];
   readonly conditions: readonly Condition[];
 }
+
+/** Jobs assigned ahead per slot by default (AssignmentOptions.aheadPerSlot). */
+export const AHEAD_PER_SLOT = 1;
 
 /** Channel priority (settings.priority, 0-100, higher first); 50 when absent or not a number. */
 export const DEFAULT_PRIORITY = 50;
@@ -40,7 +50,12 @@ export function channelPriority(channel: ChannelView): number {
 
 interface Slot {
   readonly view: InstanceView;
-  free: number;
+  /** Jobs it runs at once (0 when unfit). */
+  readonly slots: number;
+  /** Jobs it may hold: its slots plus the ones assigned ahead. */
+  readonly most: number;
+  /** Jobs it holds (assigned or processing), counting this decision's. */
+  held: number;
 }
 
 const nothing: AssignmentDecision = Object.freeze({ events: [], conditions: [] });
@@ -68,11 +83,13 @@ export function decideAssignments(
     return nothing;
   }
 
+  const ahead = Math.max(0, Math.floor(options.aheadPerSlot ?? AHEAD_PER_SLOT));
   const slots: Slot[] = [];
   for (const view of cluster.instances.values()) {
     if (view.status === 'started') {
       const fit = options.unavailable?.has(view.instanceId) !== true;
-      slots.push({ view, free: fit ? view.slots : 0 });
+      const n = fit ? view.slots : 0;
+      slots.push({ view, slots: n, most: n * (1 + ahead), held: 0 });
     }
   }
   const waiting = new Map<string, JobView[]>();
@@ -88,9 +105,9 @@ export function decideAssignments(
       continue;
     }
     const slot = slots.find((s) => isHeldBy(job, s.view.instanceId, s.view.inc));
-    if (slot !== undefined) slot.free -= 1;
+    if (slot !== undefined) slot.held += 1;
   }
-  let free = slots.reduce((n, s) => n + Math.max(0, s.free), 0);
+  let free = slots.reduce((n, s) => n + Math.max(0, s.most - s.held), 0);
   if (free === 0 || waiting.size === 0) return nothing;
 
   const order = [...waiting.keys()].sort((a, b) => {
@@ -117,7 +134,7 @@ export function decideAssignments(
       const job = waiting.get(name)!.shift();
       if (job === undefined) continue;
       const slot = roomiest(slots)!;
-      slot.free -= 1;
+      slot.held += 1;
       free -= 1;
       gave = true;
       assignees.add(slot);
@@ -139,13 +156,28 @@ export function decideAssignments(
   return Object.freeze({ events, conditions });
 }
 
-/** The live instance with the most free slots (ties: the earliest incarnation). */
+/**
+ * The live instance with the most free slots (ties: the earliest incarnation); when every slot is
+ * taken, the one with the most room ahead. So a job waits ahead on a busy instance only when no
+ * instance has a free slot.
+ */
 function roomiest(slots: readonly Slot[]): Slot | undefined {
   let best: Slot | undefined;
+  let bestRoom = 0;
   for (const s of slots) {
-    if (s.free <= 0) continue;
-    if (best === undefined || s.free > best.free || (s.free === best.free && s.view.inc < best.view.inc))
+    const room = s.slots - s.held;
+    if (room > 0 && (room > bestRoom || (room === bestRoom && s.view.inc < best!.view.inc))) {
       best = s;
+      bestRoom = room;
+    }
+  }
+  if (best !== undefined) return best;
+  for (const s of slots) {
+    const room = s.most - s.held;
+    if (room > 0 && (room > bestRoom || (room === bestRoom && s.view.inc < best!.view.inc))) {
+      best = s;
+      bestRoom = room;
+    }
   }
   return best;
 }

@@ -40,6 +40,12 @@ export interface PipelineOptions {
    * the input could be decoded once at output size (resized-input.ts). For comparisons.
    */
   decodeOnce?: boolean;
+  /**
+   * false: no before/after previews even where settings.previews asks for them. A hotfolder or
+   * upload job never stores them (the Inspector makes its own from the files, on demand), so the
+   * worker passes false and saves their cost (~10 ms CPU per image). Default true.
+   */
+  previews?: boolean;
 }
 
 export interface PipelineResult {
@@ -316,7 +322,7 @@ export async function runPipeline(
   );
 
   let previews: Previews | undefined;
-  if (settings.previews.enabled) {
+  if (settings.previews.enabled && opts.previews !== false) {
     const t = performance.now();
     previews = await makePreviews(
       detail.copy ?? decodable,

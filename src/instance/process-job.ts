@@ -92,17 +92,36 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
   const input = join(workDir, job.file);
   const settings = settingsFor(plan.name, ctx.channelSettings, ticket);
   const started = ctx.clock.now();
+  // The file work around the pipeline, step by step (JobCompleted.timingsMs; bench:e2e sums them).
+  const fileMs: Record<string, number> = {};
+  let mark = started;
+  const lap = (step: string): void => {
+    const now = ctx.clock.now();
+    fileMs[step] = Math.round((now - mark) * 10) / 10;
+    mark = now;
+  };
 
-  let outputPath = await readPublished(workDir, ctx.sharedDir);
-  let summary = await readJson<Summary>(join(workDir, SUMMARY));
+  // The markers of an earlier attempt and the input, read at once (the input is not needed when an
+  // earlier attempt published; on a first attempt the markers are absent).
+  const reading = readFile(input).then(
+    (data) => ({ data }),
+    (err: unknown) => ({ err }),
+  );
+  let [outputPath, summary] = await Promise.all([
+    readPublished(workDir, ctx.sharedDir),
+    readJson<Summary>(join(workDir, SUMMARY)),
+  ]);
   let outcome: 'processed' | 'skipped' = 'processed';
   if (outputPath === undefined || summary === undefined) {
-    const data = await readFile(input).catch((err: unknown) => {
-      if ((err as { code?: string }).code === 'ENOENT') {
+    const read = await reading;
+    if ('err' in read) {
+      if ((read.err as { code?: string }).code === 'ENOENT') {
         throw new DarkroomError('E_INPUT_MISSING', { jobId: job.jobId, file: job.workDir + '/' + job.file });
       }
-      throw err;
-    });
+      throw read.err;
+    }
+    const data = read.data;
+    lap('fileRead');
     const noop = noopImageArmed();
     const stamp = noop ? undefined : await readStamp(data).catch(() => undefined);
     let out: { data: Uint8Array; name: string };
@@ -117,6 +136,8 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
     } else {
       const result = await runPipeline(data, settings.pipeline, {
         fileName: job.relPath,
+        // Nothing of a job keeps the previews: the Inspector makes its own from input and output.
+        previews: false,
         stamp: { channel: plan.name, jobId: job.jobId },
         ...(ticket?.iptc !== undefined ? { iptc: ticket.iptc } : {}),
       });
@@ -138,8 +159,17 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       }
       out = { data: result.data, name: outputName(job.relPath, result.format) };
     }
-    await writeFile(join(workDir, SUMMARY), `${JSON.stringify(summary)}\n`);
-    await guard.check();
+    mark = ctx.clock.now();
+    // Three things at once, none irreversible before the check passed: the summary marker (a rerun
+    // that finds it and the published marker skips the pipeline; without it, it runs the pipeline
+    // again and reuses the output), the attempt check (a log catch-up, which waits behind this
+    // instance's appends), and the output's temp file with its flush. Only the link, the exclusive
+    // step that publishes, waits for the check (publishOutput's beforePublish).
+    const summaryWritten = writeFile(join(workDir, SUMMARY), `${JSON.stringify(summary)}\n`);
+    const checked = guard.check().then(() => lap('fileCheck'));
+    // Handled where awaited; this keeps an early rejection from counting as unhandled meanwhile.
+    summaryWritten.catch(() => undefined);
+    checked.catch(() => undefined);
     // Checked again right before writing (a folder or symlink may have changed since ingest), and
     // the real path it leads to is the one written to: never a lexical join of the ticket's text.
     const ticketFolder =
@@ -156,14 +186,19 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       workDir,
       onOutputExists: settings.onOutputExists,
       isOurs: async (p) => (await readStamp(p).catch(() => undefined))?.context?.['jobId'] === job.jobId,
+      beforePublish: async () => checked,
     });
+    await summaryWritten;
     outputPath = published.path;
+    lap('filePublish');
     crashAt('after-publish');
   } else {
     await guard.check();
   }
+  mark = ctx.clock.now();
   const original = await handleOriginal(ctx, plan, settings, workDir, input);
-  const timingsMs = { ...summary.timingsMs, endToEnd: ctx.clock.now() - started };
+  lap('fileOriginal');
+  const timingsMs = { ...summary.timingsMs, ...fileMs, endToEnd: ctx.clock.now() - started };
   if (settings.resultTickets || ticket?.resultTicket === true) {
     await writeResultTicket(resultTicketPath(outputPath), resultOf(ctx, plan, outputPath, original, summary));
   }

@@ -127,11 +127,19 @@ async function removeTemps(outputDir: string, jobId: string): Promise<void> {
   }
 }
 
+/**
+ * The output's bytes under the temp name, durable before the link gives them their final name:
+ * the one flush of the per-job file work. It protects invariant 1 — once JobCompleted is
+ * acknowledged and the original is deleted or archived, the output must survive a crash of the
+ * server; unflushed, a power cut could leave a linked output that is empty or short, and a rerun
+ * would reuse it. `datasync` (fdatasync) flushes the data and the size, what reading it back
+ * needs; the times and the folder entries are not flushed (a rerun finds a missing link again).
+ */
 async function writeTemp(path: string, data: Uint8Array): Promise<void> {
   const fh = await open(path, 'wx');
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    await fh.datasync();
   } finally {
     await fh.close();
   }
@@ -169,7 +177,8 @@ export async function publishOutput(req: PublishRequest): Promise<Published> {
     }
   }
   const temp = join(req.outputDir, `${tempPrefix(req.jobId)}${req.attempt}.tmp`);
-  await unlink(temp).catch(() => undefined);
+  // Only a rerun can find a temp of this job: the first attempt to write the intent wrote none before.
+  if (rerun) await unlink(temp).catch(() => undefined);
   await writeTemp(temp, req.data);
   try {
     await req.beforePublish?.();

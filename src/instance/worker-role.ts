@@ -1,9 +1,11 @@
 // The worker role: after every applied batch, starts the jobs assigned to this incarnation in a
 // bounded pool of slots, appends each outcome fenced by the job's state and attempt, and on
-// drain finishes or releases what it holds.
+// drain finishes or releases what it holds. A slot that frees hands itself to the next job
+// assigned ahead: the outcome and that job's JobStarted go in one durable batch.
 import type { Clock } from '../clock.js';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import type { EventLog } from '../events/event-log.js';
+import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import type { Logger } from '../logger.js';
 import { deathsOf } from '../projections/jobs.js';
@@ -42,6 +44,15 @@ export interface WorkerRoleOptions {
   readonly logger: Logger;
   readonly onFault: (err: unknown, where: string) => void;
 }
+
+/** How a JobStarted append ended: written, refused (the attempt moved on), or a fault. */
+type StartAck =
+  | { readonly kind: 'started' }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'fault'; readonly err: unknown };
+
+const started: StartAck = Object.freeze({ kind: 'started' });
+const refused: StartAck = Object.freeze({ kind: 'refused' });
 
 interface Running {
   readonly job: JobView;
@@ -95,14 +106,7 @@ export class WorkerRole {
   async #startAssigned(): Promise<void> {
     if (this.#draining) return;
     if ([...this.#running.values()].some((r) => deathsOf(r.job) > 0)) return;
-    const state = this.#o.log.state;
-    const waiting: JobView[] = [];
-    for (const id of state.jobs.open) {
-      const job = state.jobs.all.get(id);
-      if (job === undefined || job.state !== 'assigned' || !this.#mine(job) || this.#running.has(id))
-        continue;
-      waiting.push(job);
-    }
+    const waiting = this.#waiting();
     const suspect = waiting.find((job) => deathsOf(job) > 0);
     if (suspect !== undefined) {
       if (this.#running.size === 0) this.#launch(suspect);
@@ -114,10 +118,10 @@ export class WorkerRole {
     }
   }
 
-  #launch(job: JobView): void {
+  #launch(job: JobView, ack?: Promise<StartAck>): void {
     const abort = new AbortController();
     const committed = { value: false };
-    const done = this.#work(job, abort, committed).finally(() => {
+    const done = this.#work(job, abort, committed, ack ?? this.#appendStarted(job)).finally(() => {
       this.#running.delete(job.jobId);
       this.#completed++;
       this.#scan.kick();
@@ -125,26 +129,44 @@ export class WorkerRole {
     this.#running.set(job.jobId, { job, abort, committed, done });
   }
 
-  async #work(job: JobView, abort: AbortController, committed: { value: boolean }): Promise<void> {
-    const { log, self, logger } = this.#o;
-    const jobLog = logger.child({ jobId: job.jobId, attempt: job.attempt });
+  /** JobStarted for `job`'s attempt, fenced by the job still being assigned at that attempt. */
+  #startedEvent(job: JobView): { event: DarkroomEvent; condition: Condition } {
+    return {
+      event: {
+        type: 'JobStarted',
+        data: { jobId: job.jobId, instanceId: this.#o.self.instanceId, attempt: job.attempt },
+      },
+      condition: { kind: 'jobState', jobId: job.jobId, states: ['assigned'], attempt: job.attempt },
+    };
+  }
+
+  async #appendStarted(job: JobView): Promise<StartAck> {
+    const { event, condition } = this.#startedEvent(job);
     try {
-      await log.append(
-        [
-          {
-            type: 'JobStarted',
-            data: { jobId: job.jobId, instanceId: self.instanceId, attempt: job.attempt },
-          },
-        ],
-        {
-          conditions: [{ kind: 'jobState', jobId: job.jobId, states: ['assigned'], attempt: job.attempt }],
-        },
-      );
+      await this.#o.log.append([event], { conditions: [condition] });
+      return started;
     } catch (err) {
-      if (isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) return; // reassigned or released meanwhile
+      return isDarkroomError(err, 'E_LOG_CONDITION_FAILED') ? refused : { kind: 'fault', err };
+    }
+  }
+
+  async #work(
+    job: JobView,
+    abort: AbortController,
+    committed: { value: boolean },
+    ack: Promise<StartAck>,
+  ): Promise<void> {
+    const { log, logger } = this.#o;
+    const jobLog = logger.child({ jobId: job.jobId, attempt: job.attempt });
+    // Nothing of the job runs before its JobStarted is durable: an attempt that dies counts as a
+    // death only once it is processing (poison jobs), so an input must never be decoded before.
+    const start = await ack;
+    if (start.kind === 'refused') return; // reassigned or released meanwhile
+    if (start.kind === 'fault') {
       // Not acknowledged (a lost append lock, a stalled drive): JobStarted may or may not be in the
       // log. A fault, never a rejection nobody awaits (it ended the process once); the attempt is
       // released so the job runs again, and the release's own condition makes that safe either way.
+      const err = start.err;
       this.#o.onFault(err, `job ${job.jobId} start`);
       await this.#release(job, `fault: ${err instanceof Error ? err.message : String(err)}`);
       return;
@@ -185,9 +207,7 @@ export class WorkerRole {
       return;
     }
     try {
-      await log.append([result.outcome], {
-        conditions: [{ kind: 'jobState', jobId: job.jobId, states: ['processing'], attempt: job.attempt }],
-      });
+      await this.#appendOutcome(job, result.outcome);
       jobLog.debug({ outcome: result.outcome.type }, 'job finished');
     } catch (err) {
       if (isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) {
@@ -201,6 +221,68 @@ export class WorkerRole {
     } catch (err) {
       this.#o.onFault(err, `job ${job.jobId} clean-up`);
     }
+  }
+
+  /**
+   * Appends the outcome. When a job assigned ahead waits for this slot, it is launched now and
+   * its JobStarted rides in the same batch (one durable append instead of two in a row); the
+   * batch carries both conditions. Refused as a whole, nothing was written: each is appended on
+   * its own and the log decides each. Not acknowledged: neither may be in the log; the next job's
+   * attempt is released by its own work (a fault), and this one's error is thrown as before.
+   */
+  async #appendOutcome(job: JobView, outcome: JobOutcome): Promise<void> {
+    const log = this.#o.log;
+    const condition: Condition = {
+      kind: 'jobState',
+      jobId: job.jobId,
+      states: ['processing'],
+      attempt: job.attempt,
+    };
+    const next = this.#nextAhead(job);
+    if (next === undefined) {
+      await log.append([outcome], { conditions: [condition] });
+      return;
+    }
+    let settle!: (ack: StartAck | Promise<StartAck>) => void;
+    this.#launch(next, new Promise<StartAck>((resolve) => (settle = resolve)));
+    const start = this.#startedEvent(next);
+    try {
+      await log.append([outcome, start.event], { conditions: [condition, start.condition] });
+      settle(started);
+    } catch (err) {
+      if (!isDarkroomError(err, 'E_LOG_CONDITION_FAILED')) {
+        settle({ kind: 'fault', err });
+        throw err;
+      }
+      settle(this.#appendStarted(next));
+      await log.append([outcome], { conditions: [condition] });
+    }
+  }
+
+  /**
+   * The job assigned ahead that takes `finishing`'s slot, if one may start now: not draining, no
+   * suspect job running or waiting (those run alone, see #startAssigned), a slot free once
+   * `finishing` leaves. Pure over the projection and the pool.
+   */
+  #nextAhead(finishing: JobView): JobView | undefined {
+    if (this.#draining) return undefined;
+    const others = [...this.#running.values()].filter((r) => r.job.jobId !== finishing.jobId);
+    if (others.length >= this.#o.slots || others.some((r) => deathsOf(r.job) > 0)) return undefined;
+    const waiting = this.#waiting();
+    return waiting.some((job) => deathsOf(job) > 0) ? undefined : waiting[0];
+  }
+
+  /** This incarnation's assigned jobs that are not in the pool yet, in the projection's order. */
+  #waiting(): JobView[] {
+    const state = this.#o.log.state;
+    const waiting: JobView[] = [];
+    for (const id of state.jobs.open) {
+      const job = state.jobs.all.get(id);
+      if (job === undefined || job.state !== 'assigned' || !this.#mine(job) || this.#running.has(id))
+        continue;
+      waiting.push(job);
+    }
+    return waiting;
   }
 
   async #release(job: JobView, reason: string): Promise<void> {
