@@ -1,8 +1,8 @@
 // decideAssignments: pure decider handing submitted jobs to live instances with free slots.
 // Higher channel priority first; round-robin across channels of equal priority, starting with
 // the channel served least recently; never to a stopping, stopped or lost instance, nor to one
-// the failure detector judges unfit (storage stalled, quiet). Each instance may hold one job
-// more per slot than it runs (assigned ahead), so a freed slot never waits for the coordinator.
+// the failure detector judges unfit (storage stalled, quiet). On request (aheadPerSlot) an
+// instance holds jobs beyond its slots (assigned ahead), so a freed slot never waits for the coordinator.
 import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { actingCoordinator } from '../projections/cluster.js';
@@ -25,9 +25,10 @@ export interface AssignmentOptions {
    */
   readonly unavailable?: ReadonlySet<string>;
   /**
-   * Jobs each fit instance may hold beyond its slots, waiting assigned so that a slot that frees
-   * starts its next job without a round trip through the coordinator. Default: one per slot
-   * (`slots` more). 0 fills the slots only. Unavailable instances get none.
+   * Jobs each fit instance may hold beyond its slots, per slot, waiting assigned so that a slot
+   * that frees starts its next job without a round trip through the coordinator (the worker then
+   * starts it in the outcome's batch). Default AHEAD_PER_SLOT (0: the slots only; not yet on by
+   * default, see docs/benchmarks.md). Unavailable instances get none.
    */
   readonly aheadPerSlot?: number;
 }
@@ -38,7 +39,7 @@ export interface AssignmentDecision {
 }
 
 /** Jobs assigned ahead per slot by default (AssignmentOptions.aheadPerSlot). */
-export const AHEAD_PER_SLOT = 1;
+export const AHEAD_PER_SLOT = 0;
 
 /** Channel priority (settings.priority, 0-100, higher first); 50 when absent or not a number. */
 export const DEFAULT_PRIORITY = 50;

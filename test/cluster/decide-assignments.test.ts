@@ -5,8 +5,10 @@ import { decideAssignments } from '../../src/cluster/decide-assignments.js';
 import type { ProjectionState } from '../../src/projections/state.js';
 import { cli, given, Scenario, type Writer } from '../projections/scenario.js';
 
-/** Slots only, nothing assigned ahead: the tests of slot filling, priority and fairness. */
+/** Slots only, nothing assigned ahead (the default): the tests of slot filling, priority and fairness. */
 const slotsOnly = { aheadPerSlot: 0 };
+/** One job ahead per slot. */
+const ahead = { aheadPerSlot: 1 };
 
 const coord = (s: Scenario, w: Writer) => ({ instanceId: w.by, inc: w.inc, term: s.state.cluster.term });
 
@@ -233,15 +235,25 @@ function heldBy(state: ProjectionState): Map<string, number> {
   return held;
 }
 
-describe('decideAssignments: one job ahead per slot', () => {
-  it('by default each instance holds one job more per slot than it runs, free slots first', () => {
+describe('decideAssignments: jobs assigned ahead (aheadPerSlot)', () => {
+  it('by default assigns no job ahead', () => {
+    let a!: Writer;
+    const s = given((s) => {
+      ({ a } = cluster(s, 1));
+      s.channel('press');
+      for (let i = 1; i <= 4; i++) s.submit(`j${i}`, 'press');
+    });
+    expect(decideAssignments(s.state, coord(s, a)).events).toHaveLength(2);
+  });
+
+  it('each instance holds one job more per slot than it runs, free slots first', () => {
     let a!: Writer;
     const s = given((s) => {
       ({ a } = cluster(s, 2));
       s.channel('press');
       for (let i = 1; i <= 10; i++) s.submit(`j${i}`, 'press');
     });
-    const d = decideAssignments(s.state, coord(s, a));
+    const d = decideAssignments(s.state, coord(s, a), ahead);
     // j1-j4 fill the four slots (roomiest first), j5-j8 wait ahead, j9 and j10 wait for room.
     expect(d.events.map((e) => `${e.data.jobId}->${e.data.instanceId}`)).toEqual([
       'j1->a',
@@ -260,7 +272,7 @@ describe('decideAssignments: one job ahead per slot', () => {
         ['b', 4],
       ]),
     );
-    expect(decideAssignments(s.state, coord(s, a)).events).toEqual([]);
+    expect(decideAssignments(s.state, coord(s, a), ahead).events).toEqual([]);
     s.started(a, 'j1');
     s.completed(a, 'j1');
     expect(assignedAhead(s.state, a)).toEqual(['j9->a']);
@@ -297,7 +309,7 @@ describe('decideAssignments: one job ahead per slot', () => {
       s.channel('press');
       for (let i = 1; i <= 9; i++) s.submit(`j${i}`, 'press');
     });
-    const d = decideAssignments(s.state, coord(s, a), { unavailable: new Set(['f']) });
+    const d = decideAssignments(s.state, coord(s, a), { ...ahead, unavailable: new Set(['f']) });
     expect(d.events.map((e) => `${e.data.jobId}->${e.data.instanceId}`)).toEqual([
       'j1->a',
       'j2->b',
@@ -381,8 +393,8 @@ describe('decideAssignments: one job ahead per slot', () => {
   });
 });
 
-/** Who got what with the default (one job ahead per slot). */
+/** Who got what with one job ahead per slot. */
 function assignedAhead(state: ProjectionState, w: Writer): string[] {
-  const d = decideAssignments(state, { instanceId: w.by, inc: w.inc, term: state.cluster.term });
+  const d = decideAssignments(state, { instanceId: w.by, inc: w.inc, term: state.cluster.term }, ahead);
   return d.events.map((e) => `${e.data.jobId}->${e.data.instanceId}`);
 }
