@@ -6,10 +6,43 @@ import type { EventLog } from '../events/event-log.js';
 import type { LogRecord } from '../events/log-record.js';
 import { darkroomProjector } from '../projections/projector.js';
 import type { ProjectionState } from '../projections/state.js';
+import { isInside, resolveReal } from '../paths/confined-path.js';
+import { channelFolders, parseChannelSettings, type ChannelSettings } from './channel-settings.js';
 import { channelConflict, type ChannelDecision } from './decide-channel-change.js';
 
 /**
- * Appends a channel decision. A refused revision condition (someone changed the channel between
+ * Refuses settings whose input, output, bad and originals folders overlap once symlinks are
+ * resolved (realpath where they exist): the decider compares them as written (pure), this is the
+ * same rule on the drive, so a folder configured through a symlink or another path to the same
+ * place is caught too. E_SETTINGS_INVALID naming both folders and where they lead.
+ */
+export async function refuseOverlappingRealFolders(
+  sharedDir: string,
+  channel: string,
+  settings: ChannelSettings,
+): Promise<void> {
+  const folders = Object.entries(channelFolders(sharedDir, settings)).filter(([k]) => k !== 'stamp.routeDir');
+  const real = await Promise.all(folders.map(([, f]) => resolveReal(f)));
+  for (let i = 0; i < folders.length; i++) {
+    for (let j = i + 1; j < folders.length; j++) {
+      const a = real[i]!;
+      const b = real[j]!;
+      if (!isInside(a, b) && !isInside(b, a)) continue;
+      const [ka, wa] = folders[i]!;
+      const [kb, wb] = folders[j]!;
+      throw new DarkroomError('E_SETTINGS_INVALID', {
+        field: `channel ${channel}: ${ka}`,
+        path: ka,
+        where: `channel ${channel}`,
+        detail: `${ka} (${wa}, really ${a}) and ${kb} (${wb}, really ${b}) overlap once symlinks are resolved: the same folder, or one inside the other; give each its own folder`,
+      });
+    }
+  }
+}
+
+/**
+ * Appends a channel decision. Folders that overlap on the drive are refused first
+ * (refuseOverlappingRealFolders). A refused revision condition (someone changed the channel between
  * our read and our write) becomes E_CHANNEL_CONFLICT naming who changed it and when, E_CHANNEL_EXISTS
  * or E_CHANNEL_UNKNOWN.
  */
@@ -18,6 +51,14 @@ export async function appendChannelDecision(
   decision: ChannelDecision,
 ): Promise<readonly LogRecord[]> {
   if (decision.events.length === 0) return [];
+  for (const e of decision.events) {
+    if (e.type === 'ChannelCreated' || e.type === 'ChannelUpdated')
+      await refuseOverlappingRealFolders(
+        log.sharedDir,
+        e.data.channel,
+        parseChannelSettings(e.data.settings, e.data.channel),
+      );
+  }
   try {
     return await log.append(decision.events, { conditions: decision.conditions });
   } catch (err) {

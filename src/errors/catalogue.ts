@@ -333,6 +333,13 @@ export const catalogue = {
     'cannot read the input file {file}: {reason}',
     'Check the file name and its permissions (a settings or channel export file given on the command line).',
   ),
+  E_INPUT_IS_OWN_OUTPUT: spec(
+    'input',
+    422,
+    65,
+    'channel {channel}: {file} lies in its own {folder} ({real}): darkroom wrote it there, so it is not taken again',
+    "The input folder reaches one of the channel's own folders through a symlink or another path: give the input, output, bad and originals folders places of their own (`darkroom channel set`).",
+  ),
   E_TICKET_PATH_OUTSIDE: spec(
     'input',
     422,

@@ -95,6 +95,11 @@ export class EventLog<S> {
     return this.current;
   }
 
+  /** The shared drive root this handle reads (this instance's path of it). */
+  get sharedDir(): string {
+    return this.o.sharedDir;
+  }
+
   get seq(): number {
     return this.cursor.next - 1;
   }

@@ -36,6 +36,8 @@ import { moveExclusive, writeExclusive } from './exclusive-move.js';
 import { settingsFor, type TicketOverrides } from './process-job.js';
 import { isArchived } from '../projections/jobs.js';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
+import { resolveChannelFolder } from '../channels/channel-settings.js';
+import { ownFolderOf } from '../hotfolders/own-output.js';
 
 export interface IngestOptions {
   readonly sharedDir: string;
@@ -60,6 +62,7 @@ export interface Submission {
 export class Ingest {
   readonly #o: IngestOptions;
   readonly #inFlight = new Map<string, Promise<unknown>>();
+  readonly #warnedOwn = new Set<string>();
 
   constructor(o: IngestOptions) {
     this.#o = o;
@@ -70,6 +73,7 @@ export class Ingest {
    * overrides); an image is submitted unless the channel takes images only through tickets.
    */
   async accept(plan: WatchedPlan, file: ReadyFile): Promise<void> {
+    if (await this.#isOwnOutput(plan, file)) return;
     if (isJobTicketName(file.relPath)) {
       await this.#acceptTicket(plan, file);
       return;
@@ -77,6 +81,44 @@ export class Ingest {
     // The generic ticket folder's images wait for the ticket naming them.
     if (plan.type === 'tickets' || (plan.type === 'process' && plan.settings.jobTicketsOnly)) return;
     await this.submit(plan.name, file);
+  }
+
+  /**
+   * True (and warned once per channel and folder) when the file really lies in a folder darkroom
+   * writes for this channel: it is left where it is, never taken (it would loop: taken, published
+   * back, taken again). The watcher reports it again only when it changes.
+   */
+  async #isOwnOutput(plan: WatchedPlan, file: ReadyFile): Promise<boolean> {
+    const folders: Record<string, string> =
+      plan.type === 'process'
+        ? {
+            outputDir: plan.output,
+            badDir: plan.bad,
+            originalsDir: plan.originalsDir,
+            ...(plan.settings.stamp.routeDir !== undefined
+              ? { 'stamp.routeDir': resolveChannelFolder(this.#o.sharedDir, plan.settings.stamp.routeDir) }
+              : {}),
+          }
+        : plan.type === 'routing'
+          ? { badDir: plan.bad }
+          : {};
+    const own = await ownFolderOf(file.path, folders).catch(() => undefined);
+    if (own === undefined) return false;
+    const once = `${plan.name}\0${own.key}\0${own.real}`;
+    if (!this.#warnedOwn.has(once)) {
+      this.#warnedOwn.add(once);
+      const e = new DarkroomError('E_INPUT_IS_OWN_OUTPUT', {
+        channel: plan.name,
+        file: file.relPath,
+        folder: own.key,
+        real: own.real,
+      });
+      this.#o.logger.warn(
+        { code: e.code, channel: plan.name, file: file.relPath, real: own.file },
+        e.message,
+      );
+    }
+    return true;
   }
 
   /** The channel a ticket in the generic ticket folder names (E_TICKET_INVALID when it cannot be used). */
