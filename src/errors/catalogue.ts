@@ -337,7 +337,7 @@ export const catalogue = {
     'input',
     422,
     65,
-    'channel {channel}: {file} lies in its own {folder} ({real}): darkroom wrote it there, so it is not taken again',
+    'channel {channel}: {file} really lies in its own {folder} ({real}), where darkroom writes: not taken (it would be processed again and again)',
     "The input folder reaches one of the channel's own folders through a symlink or another path: give the input, output, bad and originals folders places of their own (`darkroom channel set`).",
   ),
   E_TICKET_PATH_OUTSIDE: spec(

@@ -62,7 +62,6 @@ export interface Submission {
 export class Ingest {
   readonly #o: IngestOptions;
   readonly #inFlight = new Map<string, Promise<unknown>>();
-  readonly #warnedOwn = new Set<string>();
 
   constructor(o: IngestOptions) {
     this.#o = o;
@@ -84,9 +83,9 @@ export class Ingest {
   }
 
   /**
-   * True (and warned once per channel and folder) when the file really lies in a folder darkroom
-   * writes for this channel: it is left where it is, never taken (it would loop: taken, published
-   * back, taken again). The watcher reports it again only when it changes.
+   * True (and warned) when the file really lies in a folder darkroom writes for this channel: it
+   * is left where it is, never taken (it would loop: taken, published back, taken again). The
+   * watcher reports a file once, and again only when it changes: one warning per file.
    */
   async #isOwnOutput(plan: WatchedPlan, file: ReadyFile): Promise<boolean> {
     const folders: Record<string, string> =
@@ -104,20 +103,13 @@ export class Ingest {
           : {};
     const own = await ownFolderOf(file.path, folders).catch(() => undefined);
     if (own === undefined) return false;
-    const once = `${plan.name}\0${own.key}\0${own.real}`;
-    if (!this.#warnedOwn.has(once)) {
-      this.#warnedOwn.add(once);
-      const e = new DarkroomError('E_INPUT_IS_OWN_OUTPUT', {
-        channel: plan.name,
-        file: file.relPath,
-        folder: own.key,
-        real: own.real,
-      });
-      this.#o.logger.warn(
-        { code: e.code, channel: plan.name, file: file.relPath, real: own.file },
-        e.message,
-      );
-    }
+    const e = new DarkroomError('E_INPUT_IS_OWN_OUTPUT', {
+      channel: plan.name,
+      file: file.relPath,
+      folder: own.key,
+      real: own.real,
+    });
+    this.#o.logger.warn({ code: e.code, channel: plan.name, file: file.relPath, real: own.file }, e.message);
     return true;
   }
 
