@@ -340,6 +340,13 @@ export const catalogue = {
     'channel {channel}: {file} really lies in its own {folder} ({real}), where darkroom writes: not taken (it would be processed again and again)',
     "The input folder reaches one of the channel's own folders through a symlink or another path: give the input, output, bad and originals folders places of their own (`darkroom channel set`).",
   ),
+  E_TICKET_PATH_INTO_INPUT: spec(
+    'input',
+    422,
+    65,
+    '{what}: "{path}" leads to {resolved}, inside the channel\'s input folder ({input}): its outputs would be taken again',
+    "Name an output folder outside the channel's input folder; keep allowedOutputRoots apart from input folders (docs/job-tickets.md).",
+  ),
   E_TICKET_PATH_OUTSIDE: spec(
     'input',
     422,

@@ -6,7 +6,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { parsePipelineSettings } from '../imaging/pipeline-settings.js';
-import { confinePath } from '../paths/confined-path.js';
+import { confinePath, isInside, resolveReal } from '../paths/confined-path.js';
 import {
   defaultXmlLimits,
   parseSafeXml,
@@ -302,6 +302,8 @@ export async function confineOutputFolder(
   outputFolder: string,
   channel: {
     readonly output: string;
+    /** The channel's input folder: an output folder inside it is refused (its outputs would loop). */
+    readonly input?: string;
     readonly settings: { readonly allowedOutputRoots?: readonly string[] };
   },
   sharedDir: string,
@@ -310,9 +312,17 @@ export async function confineOutputFolder(
   const extra = (channel.settings.allowedOutputRoots ?? []).map((r) =>
     isAbsolute(r) ? r : join(sharedDir, r),
   );
-  return confinePath(outputFolder, {
-    what: `job ticket ${ticketFile} <outputFolder>`,
+  const what = `job ticket ${ticketFile} <outputFolder>`;
+  const resolved = await confinePath(outputFolder, {
+    what,
     base: channel.output,
     roots: [channel.output, ...extra],
   });
+  if (channel.input !== undefined) {
+    const input = await resolveReal(channel.input);
+    if (isInside(resolved, input)) {
+      throw new DarkroomError('E_TICKET_PATH_INTO_INPUT', { what, path: outputFolder, resolved, input });
+    }
+  }
+  return resolved;
 }

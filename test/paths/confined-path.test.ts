@@ -78,4 +78,20 @@ describe('a job ticket <outputFolder>', () => {
       await confineOutputFolder(join(root, 'elsewhere'), channel([join(root, 'elsewhere')]), root, 't.xml'),
     ).toBe(join(root, 'elsewhere'));
   });
+
+  it("is refused inside the channel's input folder, even within an allowed root, also through a symlink (E_TICKET_PATH_INTO_INPUT)", async () => {
+    const input = join(root, 'hotfolders', 'news', 'in');
+    await mkdir(input, { recursive: true });
+    await symlink(input, join(root, 'elsewhere', 'inlink'));
+    const wide = { output: out, input, settings: { allowedOutputRoots: ['hotfolders'] } };
+    await expect(confineOutputFolder(join(input, 'again'), wide, root, 't.xml')).rejects.toMatchObject({
+      code: 'E_TICKET_PATH_INTO_INPUT',
+      fields: { input },
+    });
+    // Through a symlink outside the roots that leads into the input folder (inside an allowed root).
+    await expect(
+      confineOutputFolder(join(root, 'elsewhere', 'inlink', 'x'), wide, root, 't.xml'),
+    ).rejects.toMatchObject({ code: 'E_TICKET_PATH_INTO_INPUT', fields: { resolved: join(input, 'x') } });
+    expect(await confineOutputFolder('sport', wide, root, 't.xml')).toBe(join(out, 'sport'));
+  });
 });
