@@ -86,6 +86,7 @@ export default defineConfig(
           'console',
           'queueMicrotask',
           'performance',
+          'AbortSignal',
         ].map((g) => [g, 'readonly']),
       ),
     },

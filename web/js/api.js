@@ -12,6 +12,13 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A read that gets no answer in this time counts as "this instance does not answer" (a paused or
+ * hung instance accepts connections and never replies). Writes and uploads are not cut short.
+ */
+const READ_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 3_000;
+
 /** Codes that mean "this instance cannot serve you now": try another one. */
 const GONE = new Set(['E_INSTANCE_STOPPING', 'E_NOT_READY']);
 
@@ -39,6 +46,7 @@ export async function request(method, path, { query, body, quiet401 = false } = 
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   const init = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  if (method === 'GET') init.signal = AbortSignal.timeout(READ_TIMEOUT_MS);
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -51,7 +59,13 @@ export async function request(method, path, { query, body, quiet401 = false } = 
     throw new ApiError(0, { code: 'E_UNREACHABLE', message: 'this instance does not answer' });
   }
   if (res.status === 204) return undefined;
-  const text = await res.text();
+  let text;
+  try {
+    text = await res.text();
+  } catch (err) {
+    emit('unreachable', err);
+    throw new ApiError(0, { code: 'E_UNREACHABLE', message: 'this instance stopped answering' });
+  }
   let json;
   try {
     json = text === '' ? undefined : JSON.parse(text);
@@ -140,7 +154,7 @@ export function otherLiveInstances(c = lastCluster) {
 /** Is this instance still serving? (/readyz: 200 ready, 503 stopping or not ready, error: gone.) */
 export async function thisInstanceReady() {
   try {
-    const res = await fetch('/readyz', { cache: 'no-store' });
+    const res = await fetch('/readyz', { cache: 'no-store', signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
     return res.ok;
   } catch {
     return false;
