@@ -30,6 +30,19 @@ export function lockPath(logDir: string): string {
   return join(logDir, 'append.lock');
 }
 
+/**
+ * The acknowledgement fence. Safety never depends on the lock, but a batch written after it was
+ * lost is not acknowledged (E_LOG_LOCK_COMPROMISED): lost, or held for more than 80 % of the stale
+ * time (a pause may have let another writer take it over unnoticed so far).
+ */
+export function checkLockFence(lock: HeldLock, heldMs: number, staleMs: number, when: string): void {
+  if (lock.compromised !== undefined || heldMs > staleMs * 0.8) {
+    throw new DarkroomError('E_LOG_LOCK_COMPROMISED', {
+      reason: `${lock.compromised?.message ?? `held ${Math.round(heldMs)} ms, near the stale time ${staleMs} ms`}, ${when}; catch up before retrying`,
+    });
+  }
+}
+
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**

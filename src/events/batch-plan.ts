@@ -15,6 +15,29 @@ export interface AppendRequest {
   readonly term: number | undefined;
 }
 
+/** An append waiting in a handle's queue for its batch. */
+export interface PendingAppend extends AppendRequest {
+  /** Aborted before its batch is written: the append is rejected (E_LOG_NOT_ACKNOWLEDGED), never written. */
+  readonly signal?: AbortSignal | undefined;
+  resolve(records: readonly LogRecord[]): void;
+  reject(err: unknown): void;
+}
+
+/** Rejects the appends whose signal was aborted (their writer gave up); returns the others. */
+export function withdrawAborted<A extends PendingAppend>(group: readonly A[]): A[] {
+  const keep: A[] = [];
+  for (const a of group) {
+    if (a.signal?.aborted === true) {
+      a.reject(
+        new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
+          reason: 'withdrawn by its writer before it was written',
+        }),
+      );
+    } else keep.push(a);
+  }
+  return keep;
+}
+
 export interface BatchPlan<S, A extends AppendRequest> {
   readonly records: readonly LogRecord[];
   readonly lines: readonly string[];

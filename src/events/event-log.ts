@@ -6,30 +6,24 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { acquireAppendLock, DEFAULT_STALE_MS, type HeldLock } from './append-lock.js';
+import { acquireAppendLock, checkLockFence } from './append-lock.js';
 import { batchName, describeTrailing, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
-import { planBatch, type AppendRequest } from './batch-plan.js';
+import { planBatch, withdrawAborted, type PendingAppend } from './batch-plan.js';
 import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
 import { requireLog } from './log-init.js';
 import { LogCursor, gapDamage, listSegments, type ReadEntry, type ReadStep } from './log-cursor.js';
 import { loadSnapshot, replayInWorker } from './log-open.js';
-import type { EventLogOptions } from './log-options.js';
+import { logTimings, type EventLogOptions, type LogTimings } from './log-options.js';
 import type { LogRecord } from './log-record.js';
 import { validateEvent } from './record-codec.js';
 import { pruneSnapshots, writeSnapshotFile } from './snapshot-store.js';
-import { moveTornAside, TornWatch, type TornBatch } from './tip-repair.js';
+import { ReaderHealth } from './reader-health.js';
+import { TipRepair } from './tip-repair.js';
 
 export type { EventLogOptions };
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
-
-interface PendingAppend extends AppendRequest {
-  /** Aborted before its batch is written: the append is rejected (E_LOG_NOT_ACKNOWLEDGED), never written. */
-  signal?: AbortSignal | undefined;
-  resolve(records: readonly LogRecord[]): void;
-  reject(err: unknown): void;
-}
 
 /** Snapshots kept on the drive; older ones are removed after a new one is written. */
 const SNAPSHOTS_KEPT = 3;
@@ -66,7 +60,18 @@ export class EventLog<S> {
     this.cursor = new LogCursor(this.logDir);
     this.current = o.projector.initial();
     this.writer = { ...o.writer };
-    this.tornWatch = new TornWatch(this.clock);
+    this.timings = logTimings(o);
+    this.health = new ReaderHealth(this.clock, this.logger, this.timings.damageAfterMs);
+    this.tip = new TipRepair(
+      {
+        logDir: this.logDir,
+        clock: this.clock,
+        logger: this.logger,
+        next: () => this.cursor.next,
+        readTail: () => this.readTail(),
+      },
+      this.timings,
+    );
   }
 
   /**
@@ -154,9 +159,9 @@ export class EventLog<S> {
     let torn = await this.readTail();
     let gap = await gapDamage(this.logDir, this.cursor.next, torn);
     // A view with attribute caching (NFS, bindfs) can show a batch written through another mount
-    // as short, or not yet there, while a later one is listed: damage only if it stays so for the
-    // lock's stale time (longer than any cache the docs allow).
-    const deadline = this.clock.now() + this.settleMs();
+    // as short, or not yet there, while a later one is listed: damage only if it stays so well
+    // past the view's cache time.
+    const deadline = this.clock.now() + this.timings.damageAfterMs;
     while (gap !== undefined && this.clock.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       torn = await this.readTail();
@@ -213,8 +218,24 @@ export class EventLog<S> {
     );
   }
 
+  /**
+   * How long (ms) this handle has failed to read the log, once that is past the bound (four
+   * settle times); undefined while it follows. An instance that is not following must not keep
+   * a lease or stand for election: its projection is behind.
+   */
+  notFollowingMs(): number | undefined {
+    return this.health.notFollowingMs();
+  }
+
   /** Reads every complete file past the tip. Returns the torn batch at the tip, if any. */
-  private async readTail(): Promise<Extract<ReadStep, { kind: 'incomplete' }> | undefined> {
+  private readTail(): Promise<Extract<ReadStep, { kind: 'incomplete' }> | undefined> {
+    return this.health.track(
+      () => this.cursor.next,
+      () => this.readTailOnce(),
+    );
+  }
+
+  private async readTailOnce(): Promise<Extract<ReadStep, { kind: 'incomplete' }> | undefined> {
     await this.cursor.refreshSegments();
     for (;;) {
       const step = await this.cursor.readNext();
@@ -247,7 +268,7 @@ export class EventLog<S> {
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      this.catchUp().catch((err: unknown) => this.logger.error({ err, seq: this.seq }, 'catch-up failed'));
+      this.catchUp().catch(() => undefined); // logged by the reader's health; the follower retries
     });
     for (const w of this.changeWaiters) w();
     this.changeWaiters.clear();
@@ -259,8 +280,9 @@ export class EventLog<S> {
     this.following = true;
     const tick = (): void => {
       this.followTimer = undefined;
+      // A failed read is logged by the reader's health (once, then past its bound) and retried here.
       this.catchUp()
-        .catch((err: unknown) => this.logger.error({ err, seq: this.seq }, 'follower catch-up failed'))
+        .catch(() => undefined)
         .finally(() => {
           if (this.following) this.followTimer = setTimeout(tick, this.o.pollMs ?? 500);
         });
@@ -284,10 +306,13 @@ export class EventLog<S> {
     const deadline = this.clock.now() + timeoutMs;
     for (;;) {
       if (this.seq >= seq) return this.current;
-      await this.catchUp();
+      let failure: unknown;
+      // A failed read is retried until the deadline (a caching view can show a batch late).
+      await this.catchUp().catch((err: unknown) => (failure = err));
       if (this.seq >= seq) return this.current;
       const left = deadline - this.clock.now();
       if (left <= 0) {
+        if (failure !== undefined) throw asDarkroomError(failure);
         throw new DarkroomError('E_LOG_UNREACHABLE', {
           dir: this.logDir,
           reason: `seq ${seq} not applied within ${timeoutMs} ms (at seq ${this.seq})`,
@@ -352,36 +377,35 @@ export class EventLog<S> {
   }
 
   /**
-   * Writes one group. A torn-looking batch at the tip is repaired only once it has looked the same
-   * for the lock's stale time: a view of the drive with attribute caching (NFS, bindfs) can show a
-   * complete batch written through another mount as short for a moment, and moving that aside
-   * would fork the log. Meanwhile the lock is released and the group waits.
+   * Writes one group. A torn-looking batch at the tip is left to TipRepair (tip-repair.ts): a view
+   * of the drive with attribute caching (NFS, bindfs) can show a complete batch written through
+   * another mount as short, and moving that aside would fork the log. Whatever it decides short of
+   * damage, the lock is released and the group tries again (its fence starts afresh).
    */
   private async writeGroup(all: readonly PendingAppend[]): Promise<void> {
     while ((await this.writeGroupOnce(all)) === 'wait') await new Promise((r) => setTimeout(r, 100));
   }
 
-  private settleMs(): number {
-    return this.o.settleMs ?? Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
-  }
-
-  private readonly tornWatch: TornWatch;
+  private readonly timings: LogTimings;
+  private readonly tip: TipRepair;
+  private readonly health: ReaderHealth;
 
   private async writeGroupOnce(all: readonly PendingAppend[]): Promise<'wait' | undefined> {
-    let group = this.withdrawAborted(all);
+    let group = withdrawAborted(all);
     if (group.length === 0) return;
-    const staleMs = Math.max(this.o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
+    const { staleMs } = this.timings;
     const lock = await acquireAppendLock(this.logDir, this.o.lock ?? {}, Math.max(30_000, staleMs * 4));
     const acquiredAt = this.clock.now();
     try {
       for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
         const torn = await this.readTail();
         if (torn !== undefined) {
-          if (!this.tornWatch.settled(torn, this.settleMs())) return 'wait';
-          await this.repair(torn, lock);
+          const outcome = await this.tip.handle(torn, lock, acquiredAt);
+          if (outcome.kind === 'repaired') this.pendingRepairs.push(outcome.event);
+          return 'wait';
         }
-        this.tornWatch.clear();
-        group = this.withdrawAborted(group);
+        this.tip.clear();
+        group = withdrawAborted(group);
         if (group.length === 0) return;
         const plan = planBatch(
           this.o.projector,
@@ -395,7 +419,7 @@ export class EventLog<S> {
           for (const [a, failure] of plan.refused) a.reject(failure);
           return;
         }
-        this.checkLock(lock, acquiredAt, staleMs, 'before the batch was created');
+        checkLockFence(lock, this.clock.now() - acquiredAt, staleMs, 'before the batch was created');
         const first = plan.records[0]!.seq;
         const last = plan.records[plan.records.length - 1]!;
         const bytes = fileBytes(plan.lines, { count: plan.records.length, first, last: last.hash });
@@ -411,7 +435,12 @@ export class EventLog<S> {
           await moveAside(this.logDir, batchName(first));
           continue;
         }
-        this.checkLock(lock, acquiredAt, staleMs, 'after the batch was written (it may be in the log)');
+        checkLockFence(
+          lock,
+          this.clock.now() - acquiredAt,
+          staleMs,
+          'after the batch was written (it may be in the log)',
+        );
         this.cursor.next = last.seq + 1;
         this.cursor.prev = last.hash;
         this.pendingRepairs = [];
@@ -427,37 +456,6 @@ export class EventLog<S> {
     } finally {
       await lock.release();
     }
-  }
-
-  /** Rejects the appends whose signal was aborted (their writer gave up); returns the others. */
-  private withdrawAborted(group: readonly PendingAppend[]): PendingAppend[] {
-    const keep: PendingAppend[] = [];
-    for (const a of group) {
-      if (a.signal?.aborted === true) {
-        a.reject(
-          new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
-            reason: 'withdrawn by its writer before it was written',
-          }),
-        );
-      } else keep.push(a);
-    }
-    return keep;
-  }
-
-  /** Safety never depends on the lock, but a batch written after it was lost is not acknowledged. */
-  private checkLock(lock: HeldLock, acquiredAt: number, staleMs: number, when: string): void {
-    const held = this.clock.now() - acquiredAt;
-    if (lock.compromised !== undefined || held > staleMs * 0.8) {
-      throw new DarkroomError('E_LOG_LOCK_COMPROMISED', {
-        reason: `${lock.compromised?.message ?? `held ${Math.round(held)} ms, near the stale time ${staleMs} ms`}, ${when}; catch up before retrying`,
-      });
-    }
-  }
-
-  /** Moves a torn batch at the tip aside (we hold the lock) and queues its BatchRepaired event. */
-  private async repair(torn: TornBatch, lock: HeldLock): Promise<void> {
-    if (lock.compromised !== undefined) return;
-    this.pendingRepairs.push(await moveTornAside(this.logDir, this.seq + 1, torn, this.logger));
   }
 
   // --- snapshots and lifecycle ---------------------------------------------------------

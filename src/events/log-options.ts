@@ -1,6 +1,7 @@
 // The options of an EventLog handle (src/events/event-log.ts), with their defaults and units.
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { DEFAULT_STALE_MS } from './append-lock.js';
 import type { Projector } from './projector.js';
 
 export interface EventLogOptions<S> {
@@ -32,14 +33,31 @@ export interface EventLogOptions<S> {
    */
   replayWorkerMinSegments?: number;
   /**
-   * How long (ms) a torn-looking batch or a gap at the tip must stay so before it is acted on
-   * (repaired, or reported as damage): a view with attribute caching can show a batch written
-   * through another mount as short for a moment. Default: the lock's stale time. 0 only where
-   * the drive has no such cache (tests on a local folder).
+   * The longest (ms) a view of the drive may show a file as it was earlier (its attribute cache
+   * time): a torn-looking batch at the tip is judged only by a read that begins this long after
+   * the append lock was taken, and a gap, a torn batch with a later file or a failed read is
+   * damage only once it lasted four times this. Default and maximum: half the lock's stale time.
+   * 0 only where the drive has no such cache (tests on a local folder).
    */
   settleMs?: number;
   /** Tests: another entry file for the replay worker. */
   replayWorkerEntry?: URL;
   /** Aborts open(): the replay stops between files and open() rejects with the signal's reason. */
   signal?: AbortSignal;
+}
+
+/** The timings an EventLog derives from its options (ms). */
+export interface LogTimings {
+  /** The append lock's stale time (proper-lockfile's minimum is 2000). */
+  readonly staleMs: number;
+  /** The longest a view may show a file as it was earlier: at most half the stale time. */
+  readonly settleMs: number;
+  /** A gap, a torn batch with a later file, or failing reads lasting this long are damage. */
+  readonly damageAfterMs: number;
+}
+
+export function logTimings(o: Pick<EventLogOptions<unknown>, 'lock' | 'settleMs'>): LogTimings {
+  const staleMs = Math.max(o.lock?.staleMs ?? DEFAULT_STALE_MS, 2000);
+  const settleMs = Math.min(o.settleMs ?? Infinity, staleMs / 2);
+  return { staleMs, settleMs, damageAfterMs: settleMs * 4 };
 }
