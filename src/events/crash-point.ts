@@ -12,7 +12,9 @@ export const batchCrashPoints = ['before-create', 'mid-write', 'before-fsync', '
  * (src/instance/process-job.ts).
  */
 export const jobCrashPoints = ['after-take', 'after-publish'] as const;
-export const crashPoints = [...batchCrashPoints, ...jobCrashPoints] as const;
+/** Right before the append lock's holder moves a torn batch aside (src/events/tip-repair.ts). */
+export const repairCrashPoints = ['before-repair'] as const;
+export const crashPoints = [...batchCrashPoints, ...jobCrashPoints, ...repairCrashPoints] as const;
 export type CrashPoint = (typeof crashPoints)[number];
 
 /** Times each point was passed in this process (for DARKROOM_CRASH_SKIP). */

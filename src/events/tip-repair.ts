@@ -18,6 +18,7 @@ import type { DarkroomError } from '../errors/darkroom-error.js';
 import type { Logger } from '../logger.js';
 import type { HeldLock } from './append-lock.js';
 import { moveAside } from './batch-file.js';
+import { crashAt } from './crash-point.js';
 import type { DarkroomEvent } from './event-types.js';
 import { gapDamage } from './log-cursor.js';
 
@@ -114,6 +115,7 @@ export class TipRepair {
         `the append lock was held ${Math.round(held)} ms before ${tip.file} could be repaired`,
       );
     }
+    crashAt('before-repair');
     const movedTo = await moveAside(logDir, tip.file);
     if (!(await this.movedWhatWasSeen(tip.file, movedTo, seen))) {
       return this.retry(`${tip.file} changed while being moved aside; put back`);

@@ -177,6 +177,12 @@ export class CoordinatorRole {
     const half = this.#o.conf.failureTimeoutMs / 2;
     // Only the lease decides: others elect only once it has been quiet for the whole timeout, so
     // stepping down at half of it leaves no moment with two coordinators acting.
+    // A coordinator whose log reader cannot follow acts on a stale projection: it gives the lease up.
+    const behind = this.#o.log.notFollowingMs();
+    if (behind !== undefined) {
+      this.#stepDown(`its log reader has not read the log for ${Math.round(behind)} ms`);
+      return;
+    }
     if (this.#lease.sinceRenewedMs() > half) {
       this.#stepDown(`the lease could not be renewed for ${Math.round(this.#lease.sinceRenewedMs())} ms`);
       return;

@@ -561,7 +561,8 @@ export class Instance {
               if (j === 'silent' || j === 'stalled') out.add(id);
             return out;
           },
-          fit: () => !this.#liveness.storage().stalled,
+          // A log reader that cannot follow (reader-health.ts) leaves a projection behind the log.
+          fit: () => !this.#liveness.storage().stalled && log.notFollowingMs() === undefined,
         });
         this.#undoApplied = log.onApplied(() => {
           this.#checkIdentity();
@@ -751,7 +752,8 @@ export class Instance {
           const out = unavailableInstances(this.#liveness.observations(log.state), this.#clock.now(), {
             failureTimeoutMs: conf.failureTimeoutMs,
           });
-          if (this.#liveness.storage().stalled) out.add(this.#o.self.name);
+          if (this.#liveness.storage().stalled || log.notFollowingMs() !== undefined)
+            out.add(this.#o.self.name);
           // All of them unfit (a drive slow for everyone): holding work back would help no one.
           const started = [...log.state.cluster.instances.values()].filter((v) => v.status === 'started');
           return started.every((v) => out.has(v.instanceId)) ? new Set<string>() : out;
