@@ -129,8 +129,6 @@ export class EventLog<S> {
     return () => this.writtenListeners.delete(listener);
   }
 
-  // --- loading and reading -------------------------------------------------------------
-
   private async load(): Promise<void> {
     let refused = false;
     const snap = await loadSnapshot(this.o.sharedDir, this.logDir, this.o.projector, this.logger, () => {
@@ -322,8 +320,6 @@ export class EventLog<S> {
     }
   }
 
-  // --- appending -----------------------------------------------------------------------
-
   /**
    * Appends `events` as one unit: catches up, checks `conditions` at the tip (the whole append is
    * refused with E_LOG_CONDITION_FAILED naming the condition), writes and reads back one batch,
@@ -376,12 +372,7 @@ export class EventLog<S> {
     this.maybeSnapshot();
   }
 
-  /**
-   * Writes one group. A torn-looking batch at the tip is left to TipRepair (tip-repair.ts): a view
-   * of the drive with attribute caching (NFS, bindfs) can show a complete batch written through
-   * another mount as short, and moving that aside would fork the log. Whatever it decides short of
-   * damage, the lock is released and the group tries again (its fence starts afresh).
-   */
+  /** Writes one group; a torn-looking tip is TipRepair's (tip-repair.ts), the group then retries. */
   private async writeGroup(all: readonly PendingAppend[]): Promise<void> {
     while ((await this.writeGroupOnce(all)) === 'wait') await new Promise((r) => setTimeout(r, 100));
   }
@@ -401,12 +392,19 @@ export class EventLog<S> {
         const torn = await this.readTail();
         if (torn !== undefined) {
           const outcome = await this.tip.handle(torn, lock, acquiredAt);
-          if (outcome.kind === 'repaired') this.pendingRepairs.push(outcome.event);
-          return 'wait';
+          if (outcome.kind !== 'repaired') return 'wait';
+          // Written under the same lock: its BatchRepaired must take the torn batch's seq.
+          this.pendingRepairs.push(outcome.event);
+          continue;
         }
         this.tip.clear();
         group = withdrawAborted(group);
         if (group.length === 0) return;
+        // A repair queued for another seq (another writer wrote there first) is not ours to record.
+        this.pendingRepairs = this.pendingRepairs.filter(
+          (e) => e.type !== 'BatchRepaired' || e.data.file === batchName(this.cursor.next),
+        );
+        if (this.clock.now() - acquiredAt > staleMs * 0.8) return 'wait';
         const plan = planBatch(
           this.o.projector,
           { state: this.current, next: this.cursor.next, prev: this.cursor.prev ?? '' },
@@ -457,8 +455,6 @@ export class EventLog<S> {
       await lock.release();
     }
   }
-
-  // --- snapshots and lifecycle ---------------------------------------------------------
 
   private maybeSnapshot(): void {
     const every = this.o.snapshotEvery ?? 10_000;
