@@ -404,7 +404,8 @@ export class EventLog<S> {
         this.pendingRepairs = this.pendingRepairs.filter(
           (e) => e.type !== 'BatchRepaired' || e.data.file === batchName(this.cursor.next),
         );
-        if (this.clock.now() - acquiredAt > staleMs * 0.8) return 'wait';
+        // After a repair's long hold: take the lock afresh rather than fail the group.
+        if (this.pendingRepairs.length > 0 && this.clock.now() - acquiredAt > staleMs * 0.8) return 'wait';
         const plan = planBatch(
           this.o.projector,
           { state: this.current, next: this.cursor.next, prev: this.cursor.prev ?? '' },
