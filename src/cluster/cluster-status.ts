@@ -184,8 +184,13 @@ export function decideClusterStatus(input: StatusInput): ClusterStatus {
     let state: ServerState;
     if (view === undefined) {
       state = beat !== undefined && s.aliveChanged ? 'starting' : 'never started';
-    } else if (view.status === 'lost') state = 'lost';
-    else if (view.status === 'stopped') state = 'stopped';
+    } else if (view.status === 'lost') {
+      // Declared lost after its drive calls hung for the failure timeout, but still heartbeating:
+      // the fix is its mount, not a restart (it rejoins by itself once the drive answers).
+      const stillStalled =
+        (heard || s.port.reachable) && (!s.aliveChanged || current?.storage.stalled === true);
+      state = stillStalled ? 'storage stalled' : 'lost';
+    } else if (view.status === 'stopped') state = 'stopped';
     else if (!s.aliveChanged && !heard && !s.port.reachable) state = 'silent';
     else if (!s.aliveChanged || current?.storage.stalled === true) state = 'storage stalled';
     else if (view.status === 'stopping' || current?.status === 'stopping') state = 'stopping';
@@ -249,7 +254,9 @@ export function decideClusterStatus(input: StatusInput): ClusterStatus {
         warn(
           'storage-stalled',
           i.name,
-          `${i.name} is alive but its drive calls hang (storage stalled): check its mount of the shared drive on ${i.host}; it gets no new work until the drive answers`,
+          cluster.instances.get(i.name)?.status === 'lost'
+            ? `${i.name} is alive but its drive calls hang (storage stalled): it was declared lost (inc ${i.inc}) and its jobs went to other instances; check its mount of the shared drive on ${i.host}; it rejoins by itself when the drive answers`
+            : `${i.name} is alive but its drive calls hang (storage stalled): check its mount of the shared drive on ${i.host}; it gets no new work until the drive answers`,
         );
         break;
       default:

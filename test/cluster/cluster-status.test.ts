@@ -231,6 +231,46 @@ describe('decideClusterStatus: warnings that name the fix', () => {
     expect(st.warnings.map((w) => w.code)).toEqual(['storage-stalled']);
   });
 
+  it('declared lost but still heard while its alive file stands still: storage stalled, not "start it again"', () => {
+    const s = given((s) => {
+      const a = s.start('s1');
+      const b = s.start('s2');
+      s.elect(a);
+      s.write(a, { type: 'InstanceLost', data: { instanceId: 's2', inc: b.inc, reason: 'storage stalled' } });
+    });
+    const stalled = beat(s, 's2', { storage: { lastOkAgeMs: 13_000, stalled: true } });
+    const st = decideClusterStatus(
+      input(s, [
+        server('s1', 9000, { beat: beat(s, 's1'), peers: [heard('s2', 300)] }),
+        server('s2', 9002, { beat: stalled, peers: [heard('s1')] }, { aliveChanged: false }),
+      ]),
+    );
+    expect(st.instances[1]?.state).toBe('storage stalled');
+    expect(st.warnings).toEqual([
+      expect.objectContaining({
+        code: 'storage-stalled',
+        instance: 's2',
+        message: expect.stringMatching(/declared lost .* rejoins by itself when the drive answers/),
+      }),
+    ]);
+    // The same instance, no longer heard and its port silent: lost.
+    const gone = decideClusterStatus(
+      input(s, [
+        server('s1', 9000, {
+          beat: beat(s, 's1'),
+          peers: [{ name: 's2', connected: false, heardAgoMs: 9000 }],
+        }),
+        server(
+          's2',
+          9002,
+          { beat: stalled, peers: [] },
+          { aliveChanged: false, port: { reachable: false, reason: 'ECONNREFUSED' } },
+        ),
+      ]),
+    );
+    expect(gone.instances[1]?.state).toBe('lost');
+  });
+
   it('quiet everywhere: silent; declared lost: lost; neither is "unreachable"', () => {
     const s = given((s) => {
       const a = s.start('s1');
