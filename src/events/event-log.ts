@@ -152,6 +152,7 @@ export class EventLog<S> {
       },
       warnTrailing: (file, trailing) => this.warnTrailing(file, trailing),
       apply: (records) => this.applyRecords(records),
+      replayFold: () => this.replayFold(),
       seq: () => this.seq,
     });
     let torn = await this.readTail();
@@ -169,6 +170,16 @@ export class EventLog<S> {
     // A refused snapshot makes the next one due at once (for a handle that writes them), so the
     // cluster soon has a good snapshot newer than the bad one and stops warning about it.
     this.appliedSinceSnapshot = refused ? Number.MAX_SAFE_INTEGER : 0;
+  }
+
+  /** A long replay's fold (Projector.replay): the state is the handle's once it finishes. */
+  private replayFold(): { apply(records: readonly LogRecord[]): void; finish(): void } | undefined {
+    const fold = this.o.projector.replay?.(this.current);
+    if (fold === undefined) return undefined;
+    return {
+      apply: (records) => fold.apply(records),
+      finish: () => this.commit(fold.finish(), []),
+    };
   }
 
   private applyEntries(entries: readonly ReadEntry[]): void {

@@ -92,6 +92,8 @@ export interface ReplayTarget {
   checkAborted(): void;
   warnTrailing(file: string, trailing: { offset: number; bytes: number } | undefined): void;
   apply(records: readonly LogRecord[]): void;
+  /** The projector's replay fold (Projector.replay), committed to the handle's state by finish(). */
+  replayFold?(): { apply(records: readonly LogRecord[]): void; finish(): void } | undefined;
   seq(): number;
 }
 
@@ -112,6 +114,24 @@ export async function replayInWorker(t: ReplayTarget): Promise<void> {
 }
 
 async function foldFromWorker(t: ReplayTarget, next: number, prev: string): Promise<void> {
+  // One fold for the whole replay where the projector has one; what it folded is committed even
+  // when the replay stops (a worker fault: the rest is then read from the last file delivered).
+  const fold = t.replayFold?.();
+  try {
+    await foldFiles(t, next, prev, (records) =>
+      fold === undefined ? t.apply(records) : fold.apply(records),
+    );
+  } finally {
+    fold?.finish();
+  }
+}
+
+async function foldFiles(
+  t: ReplayTarget,
+  next: number,
+  prev: string,
+  apply: (records: readonly LogRecord[]) => void,
+): Promise<void> {
   for await (const f of replayFiles(t.logDir, next, prev, 4, t.workerEntry)) {
     t.warnTrailing(f.file, f.trailing);
     // The worker checked these lines (chain, envelope, schema) exactly as decodeLine does.
@@ -122,7 +142,7 @@ async function foldFromWorker(t: ReplayTarget, next: number, prev: string): Prom
       const end = Math.min(at + REPLAY_SLICE, f.lines.length);
       const records = new Array<LogRecord>(end - at);
       for (let i = at; i < end; i++) records[i - at] = JSON.parse(f.lines[i]!) as LogRecord;
-      t.apply(records);
+      apply(records);
     }
     t.cursor.skipTo(f.lastSeq + 1, f.lastHash);
     await new Promise<void>((r) => setImmediate(r));

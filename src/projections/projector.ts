@@ -5,6 +5,7 @@ import { applyBatch } from './apply-batch.js';
 import { applyRecord } from './apply-record.js';
 import { checkConditions } from './check-conditions.js';
 import { initialState } from './initial-state.js';
+import { replayFold } from './replay-fold.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { ProjectionState } from './state.js';
 
@@ -12,6 +13,7 @@ export const darkroomProjector: Projector<ProjectionState> = Object.freeze({
   initial: initialState,
   apply: applyRecord,
   applyBatch,
+  replay: replayFold,
   check: checkConditions,
   provenance: (state: ProjectionState) => ({
     seq: state.meta.seq,
