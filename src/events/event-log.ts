@@ -12,8 +12,8 @@ import { planBatch, withdrawAborted, type PendingAppend } from './batch-plan.js'
 import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
 import { requireLog } from './log-init.js';
-import { LogCursor, gapDamage, listSegments, type ReadEntry, type ReadStep } from './log-cursor.js';
-import { loadSnapshot, replayInWorker } from './log-open.js';
+import { LogCursor, listSegments, type ReadEntry, type ReadStep } from './log-cursor.js';
+import { loadSnapshot, replayInWorker, settleTip } from './log-open.js';
 import { logTimings, type EventLogOptions, type LogTimings } from './log-options.js';
 import type { LogRecord } from './log-record.js';
 import { validateEvent } from './record-codec.js';
@@ -155,18 +155,12 @@ export class EventLog<S> {
       replayFold: () => this.replayFold(),
       seq: () => this.seq,
     });
-    let torn = await this.readTail();
-    let gap = await gapDamage(this.logDir, this.cursor.next, torn);
-    // A view with attribute caching (NFS, bindfs) can show a batch written through another mount
-    // as short, or not yet there, while a later one is listed: damage only if it stays so well
-    // past the view's cache time.
-    const deadline = this.clock.now() + this.timings.damageAfterMs;
-    while (gap !== undefined && this.clock.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      torn = await this.readTail();
-      gap = await gapDamage(this.logDir, this.cursor.next, torn);
-    }
-    if (gap !== undefined) throw gap;
+    await settleTip(this.logDir, {
+      readTail: () => this.readTail(),
+      next: () => this.cursor.next,
+      clock: this.clock,
+      damageAfterMs: this.timings.damageAfterMs,
+    });
     // A refused snapshot makes the next one due at once (for a handle that writes them), so the
     // cluster soon has a good snapshot newer than the bad one and stops warning about it.
     this.appliedSinceSnapshot = refused ? Number.MAX_SAFE_INTEGER : 0;

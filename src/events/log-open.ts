@@ -4,7 +4,8 @@
 // Files touched: none written; reads <shared>/snapshots/ and log/ batches and segments by name.
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import type { Logger } from '../logger.js';
-import { LogCursor, listSegments, type ReadEntry } from './log-cursor.js';
+import type { Clock } from '../clock.js';
+import { LogCursor, gapDamage, listSegments, type ReadEntry } from './log-cursor.js';
 import type { LogRecord } from './log-record.js';
 import type { Projector } from './projector.js';
 import { ReplayWorkerFault, replayFiles } from './replay-pipe.js';
@@ -148,4 +149,34 @@ async function foldFiles(
     await new Promise<void>((r) => setImmediate(r));
     t.checkAborted();
   }
+}
+
+/** The tip as the handle reads it at open (its own cursor, its reader health). */
+export interface TipReader {
+  /** Reads every complete file past the tip; returns the torn batch at the tip, if any. */
+  readTail(): Promise<{ readonly file: string; readonly offset: number } | undefined>;
+  next(): number;
+  readonly clock: Clock;
+  readonly damageAfterMs: number;
+}
+
+/**
+ * Reads the tip until it shows no gap. A view with attribute caching (NFS, bindfs) can show a
+ * batch written through another mount as short, or not yet there, while a later one is listed:
+ * damage (the gap's E_LOG_CORRUPT, thrown) only if it stays so for `damageAfterMs`, well past the
+ * view's cache time.
+ */
+export async function settleTip(logDir: string, t: TipReader): Promise<void> {
+  // The tail first: it moves `next` on.
+  const look = async (): Promise<DarkroomError | undefined> => {
+    const torn = await t.readTail();
+    return gapDamage(logDir, t.next(), torn);
+  };
+  let gap = await look();
+  const deadline = t.clock.now() + t.damageAfterMs;
+  while (gap !== undefined && t.clock.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    gap = await look();
+  }
+  if (gap !== undefined) throw gap;
 }
