@@ -1,6 +1,7 @@
 // Test projects: unit (pure and single-process, test/sim included), process (real OS processes
 // sharing a temp drive, test/process/cluster for multi-instance clusters), browser (real Chromium),
-// faults (the fault harness), soak (the short soak and the crash points: `npm run test:soak`).
+// faults (the fault harness, the crash points included), soak (`npm run test:soak`: the short soak,
+// the crash points again, and tests held out of `npm test` while a finding is open).
 // Every project first builds dist/ (test/build-dist.ts): the processes the tests spawn run
 // `node bin/darkroom.js`, i.e. the compiled sources.
 import { defineConfig } from 'vitest/config';
@@ -47,16 +48,18 @@ export default defineConfig({
           name: 'faults',
           globalSetup,
           include: ['test/faults/**/*.test.ts'],
-          exclude: ['test/faults/soak.test.ts', 'test/faults/crash-points.test.ts', 'node_modules/**'],
+          // The short soak: 9 of 10 seeds clean in session 5 (seed 108 left a temp output and two
+          // work/ markers after crash points): `npm run test:soak` until ten seeds in a row are.
+          exclude: ['test/faults/soak.test.ts', 'node_modules/**'],
           testTimeout: 300_000,
           hookTimeout: 90_000,
           fileParallelism: false,
         },
       },
       {
-        // The short soak and the crash-point runs find real log and instance bugs today
-        // (docs/reliability.md, "Findings"): they run by `npm run test:soak`, not in `npm test`,
-        // until those are fixed (issue 19 stays open).
+        // `npm run test:soak`: the short soak (a finding open, docs/reliability.md), the crash points
+        // (also in `faults`: 3 of 3 runs clean under load since session 5) and lease-reads until its
+        // finding is diagnosed.
         test: {
           name: 'soak',
           globalSetup,
