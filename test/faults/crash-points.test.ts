@@ -34,7 +34,7 @@ beforeAll(async () => {
     cluster.start(id, id === 's1' ? armEnv(S1_ARMS[0]!) : {});
     await cluster.whenRunning(id);
   }
-}, 180_000);
+}, 320_000);
 
 afterAll(async () => {
   await cluster?.teardown();

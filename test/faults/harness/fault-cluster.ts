@@ -221,7 +221,11 @@ export class FaultCluster {
     );
   }
 
-  async whenRunning(id: string, timeoutMs = 60_000): Promise<void> {
+  /**
+   * Waits for `id`'s "running" line. Under a load of 20+ (seven helpers on two cores, tests
+   * niced) a start took 46 s to its mesh and 14 s more to HTTP: the default bound is generous.
+   */
+  async whenRunning(id: string, timeoutMs = 150_000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const p = this.#procs.get(id);
