@@ -145,6 +145,13 @@ export const catalogue = {
     'the log lock was lost while writing: {reason}',
     'The batch was aborted; retry. Check the drive if it repeats.',
   ),
+  E_DRIVE_FULL: spec(
+    'fault',
+    507,
+    74,
+    'the shared drive is full: {what} could not be written ({reason})',
+    'Free space on the file server (or raise the quota of the share). Nothing acknowledged is lost; what was refused was not written (retry it); running instances go on by themselves once the drive takes writes again.',
+  ),
   E_LOG_UNREACHABLE: spec(
     'fault',
     503,

@@ -44,9 +44,26 @@ export function isDarkroomError(err: unknown, code?: ErrorCode): err is Darkroom
   return err instanceof DarkroomError && (code === undefined || err.code === code);
 }
 
-/** Wraps anything thrown into a DarkroomError (E_INTERNAL unless it already is one). */
+/** A file system's "no space" errors: the drive is full (ENOSPC) or the share's quota is used up (EDQUOT). */
+export function isDriveFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/**
+ * Wraps anything thrown into a DarkroomError: E_DRIVE_FULL for a full drive, E_INTERNAL for
+ * anything else that is not one already.
+ */
 export function asDarkroomError(err: unknown): DarkroomError {
   if (err instanceof DarkroomError) return err;
+  if (isDriveFull(err)) {
+    const e = err as NodeJS.ErrnoException;
+    return new DarkroomError(
+      'E_DRIVE_FULL',
+      { what: e.path ?? `a file (${e.syscall ?? 'write'})`, reason: e.message },
+      { cause: err },
+    );
+  }
   const detail = err instanceof Error ? err.message : String(err);
   return new DarkroomError('E_INTERNAL', { detail }, { cause: err });
 }

@@ -8,7 +8,7 @@
 // through `compromised` and aborts the batch in flight.
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { DarkroomError } from '../errors/darkroom-error.js';
+import { DarkroomError, isDriveFull } from '../errors/darkroom-error.js';
 
 export interface LockTimings {
   /** A lock not refreshed for this long is stale and taken over (ms, at least 2000: proper-lockfile). */
@@ -81,6 +81,13 @@ export async function acquireAppendLock(
         },
       };
     } catch (err) {
+      if (isDriveFull(err)) {
+        throw new DarkroomError(
+          'E_DRIVE_FULL',
+          { what: `the append lock ${lockPath(logDir)}`, reason: (err as Error).message },
+          { cause: err },
+        );
+      }
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
         throw new DarkroomError(
           'E_LOG_UNREACHABLE',

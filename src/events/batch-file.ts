@@ -4,14 +4,15 @@
 // Files touched: <shared>/log/bNNNNNNNNNNNN.jsonl (one batch, named by its first seq),
 // <shared>/log/segments/sFIRST-LAST.jsonl, <shared>/log/torn/ (torn batches moved aside).
 // Atomic operation: open(name, 'wx') — exclusive create: the file server gives a seq to exactly
-// one writer; a writer with a stale view gets EEXIST. Moving aside is a rename (never an edit).
+// one writer; a writer with a stale view gets EEXIST. Moving aside is a rename (never an edit);
+// the one unlink is of a writer's own batch that a full drive cut short (never acknowledged).
 // Invariant relying on it: no acknowledged batch is ever overwritten; a seq belongs to the one
 // batch file that won the create (or to the segment that later packed it).
 import { isAscii } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DarkroomError } from '../errors/darkroom-error.js';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DarkroomError, isDriveFull } from '../errors/darkroom-error.js';
 import { crashArmed, crashAt } from './crash-point.js';
 import { parseTrailer, trailerLine, type Trailer } from './record-codec.js';
 
@@ -60,15 +61,24 @@ export function fileBytes(lines: readonly string[], trailer: Trailer): Buffer {
 /**
  * Writes one batch file with exclusive create, fsyncs it and its folder, and reads it back by
  * name. Throws the raw EEXIST error when the seq is taken (the caller catches up and retries);
- * E_LOG_NOT_ACKNOWLEDGED when the read-back differs.
+ * E_LOG_NOT_ACKNOWLEDGED when the read-back differs; E_DRIVE_FULL when the drive has no space
+ * left (the unfinished file removed again while `stillHeld()`).
  */
-export async function writeBatchFile(logDir: string, bytes: Buffer, first: number): Promise<string> {
+export async function writeBatchFile(
+  logDir: string,
+  bytes: Buffer,
+  first: number,
+  /** Whether this writer still holds the append lock (the fence): then it may remove its own remains. */
+  stillHeld: () => boolean = () => false,
+): Promise<string> {
   const name = batchName(first);
   const path = join(logDir, name);
   crashAt('before-create');
-  const fh = await open(path, 'wx');
+  const fh = await open(path, 'wx').catch((err: unknown) => {
+    throw isDriveFull(err) ? driveFull(name, err) : err;
+  });
+  let done = 0;
   try {
-    let done = 0;
     if (crashArmed('mid-write')) {
       done = (await fh.write(bytes, 0, Math.max(1, Math.floor(bytes.length / 2)))).bytesWritten;
       crashAt('mid-write');
@@ -76,8 +86,18 @@ export async function writeBatchFile(logDir: string, bytes: Buffer, first: numbe
     while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten;
     crashAt('before-fsync');
     await fh.sync();
+  } catch (err) {
+    // A full drive cut the batch short: its trailer is not there, so no reader can have applied
+    // it. The writer, still holding the lock, removes its own remains at once (the same file it
+    // created, by inode), so no torn batch waits for the next writer's repair. Once the trailer
+    // line is written (all but its line end), the batch may be read complete: it stays.
+    if (isDriveFull(err) && done < bytes.length - 1) {
+      await removeOwnRemains(fh, path, stillHeld).catch(() => undefined);
+      throw driveFull(name, err);
+    }
+    throw err;
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
   }
   await fsyncDir(logDir);
   crashAt('after-fsync');
@@ -94,6 +114,28 @@ export async function writeBatchFile(logDir: string, bytes: Buffer, first: numbe
     });
   }
   return name;
+}
+
+function driveFull(name: string, err: unknown): DarkroomError {
+  return new DarkroomError(
+    'E_DRIVE_FULL',
+    { what: `batch ${name} of the log`, reason: (err as Error).message },
+    { cause: err },
+  );
+}
+
+/**
+ * Unlinks the batch this writer created and could not finish, only while it holds the append lock
+ * and only if the name still is the file it has open (a writer that lost the lock may see its
+ * name moved aside and reused by another writer: that file is never touched).
+ */
+async function removeOwnRemains(fh: FileHandle, path: string, stillHeld: () => boolean): Promise<void> {
+  const mine = await fh.stat();
+  if (!stillHeld()) return;
+  const there = await stat(path);
+  if (there.ino !== mine.ino || there.dev !== mine.dev || !stillHeld()) return;
+  await unlink(path);
+  await fsyncDir(dirname(path));
 }
 
 /**

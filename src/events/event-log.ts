@@ -428,7 +428,12 @@ export class EventLog<S> {
         const last = plan.records[plan.records.length - 1]!;
         const bytes = fileBytes(plan.lines, { count: plan.records.length, first, last: last.hash });
         try {
-          await writeBatchFile(this.logDir, bytes, first);
+          await writeBatchFile(
+            this.logDir,
+            bytes,
+            first,
+            () => lock.compromised === undefined && this.clock.now() - acquiredAt < staleMs * 0.8,
+          );
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
           throw err;

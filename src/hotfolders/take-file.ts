@@ -25,6 +25,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
+import { DarkroomError, isDriveFull } from '../errors/darkroom-error.js';
 
 /** The manifest's name: a dotfile, so no input (hotfolders ignore dotfiles) can ever be named so. */
 export const manifestName = '.darkroom-job.json';
@@ -91,7 +92,20 @@ export async function takeFile(
       source: toDrivePath(sharedDir, inputPath),
       file,
     };
-    await writeDurable(join(workDir, manifestName), `${JSON.stringify(manifest)}\n`);
+    try {
+      await writeDurable(join(workDir, manifestName), `${JSON.stringify(manifest)}\n`);
+    } catch (err) {
+      // E.g. a full drive: nothing was taken yet, the input stays where it is; no half manifest
+      // is left for orphan recovery to puzzle over.
+      await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      if (isDriveFull(err))
+        throw new DarkroomError(
+          'E_DRIVE_FULL',
+          { what: `the work folder of ${meta.relPath} (work/${jobId})`, reason: (err as Error).message },
+          { cause: err },
+        );
+      throw err;
+    }
   }
   try {
     await rename(inputPath, dest);

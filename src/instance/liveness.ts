@@ -11,6 +11,7 @@ import { judgeInstance, type Judgement, type Observation } from '../cluster/deci
 import type { Beat } from '../cluster/peer-messages.js';
 import type { PeerView } from '../cluster/peer-mesh.js';
 import type { Clock } from '../clock.js';
+import { asDarkroomError, isDriveFull } from '../errors/darkroom-error.js';
 import type { Logger } from '../logger.js';
 import type { InstanceView, ProjectionState } from '../projections/state.js';
 
@@ -155,12 +156,22 @@ export class Liveness {
   }
 
   #tick(): void {
-    void this.#write().catch(() => undefined);
+    void this.#write().then(
+      () => (this.#lastWriteError = undefined),
+      (err: unknown) => (this.#lastWriteError = err),
+    );
     void this.#read();
     const s = this.storage();
     if (s.stalled !== this.#wasStalled) {
       this.#wasStalled = s.stalled;
-      if (s.stalled) {
+      if (s.stalled && isDriveFull(this.#lastWriteError)) {
+        // Not hung but refused: named, so the operator frees space rather than checks the mount.
+        const e = asDarkroomError(this.#lastWriteError);
+        this.#o.logger.warn(
+          { code: e.code, lastOkAgeMs: s.lastOkAgeMs },
+          `storage full: ${e.message}; still heartbeating, taking no new work until the drive takes writes again`,
+        );
+      } else if (s.stalled) {
         this.#o.logger.warn(
           { lastOkAgeMs: s.lastOkAgeMs },
           `storage stalled: no drive operation has completed for ${s.lastOkAgeMs} ms; still heartbeating, taking no new work`,
@@ -168,6 +179,9 @@ export class Liveness {
       } else this.#o.logger.info({}, 'storage answers again');
     }
   }
+
+  /** Why the last alive-file write failed (undefined after one that succeeded). */
+  #lastWriteError: unknown;
 
   async #write(): Promise<void> {
     if (this.#writing) return;

@@ -62,6 +62,11 @@ export interface ClusterOptions {
   readonly hostOf?: (id: string) => string;
   /** A command prefix that runs `id`'s node process, e.g. `ip netns exec NS` (must exec, not fork). */
   readonly execVia?: (id: string) => readonly string[];
+  /**
+   * Called with the real drive folder (made, still empty) before anything is written to it: e.g.
+   * to mount a small tmpfs there for disk-full faults. Its undoing is the caller's, after teardown.
+   */
+  readonly prepareDrive?: (real: string) => Promise<void>;
 }
 
 /** Last bytes of a process's output kept in memory (the rest goes to its log file). */
@@ -106,6 +111,7 @@ export class FaultCluster {
     const root = await mkdtemp(join(tmpdir(), 'darkroom-faults-'));
     const real = join(root, 'real');
     await mkdir(real, { recursive: true });
+    await o.prepareDrive?.(real);
     const ids = Array.from({ length: o.instances }, (_, i) => `s${i + 1}`);
     const servers: string[] = [];
     for (const id of ids)
