@@ -125,5 +125,5 @@ describe.skipIf(refused !== undefined)('disk full during a batch', () => {
     const { records } = await readLog(c.real);
     const submitted = new Set(records.flatMap((r) => (r.type === 'JobSubmitted' ? [r.data.relPath] : [])));
     for (const name of staged) expect(submitted.has(name), name).toBe(true);
-  }, 300_000);
+  }, 480_000);
 });
