@@ -32,7 +32,8 @@ export function readDevSet(): DevPhoto[] {
   return raw.photos;
 }
 
-function filePath(p: DevPhoto): string {
+/** Where the photo's file is. */
+export function sourceFile(p: DevPhoto): string {
   return p.source === 'repo' ? join(repoRoot, p.path) : p.path;
 }
 
@@ -64,7 +65,7 @@ export async function pristine800(p: DevPhoto): Promise<string> {
   const out = await cachePath('quality16', 'pristine', `${p.id.replace(/\//g, '__')}.png`);
   if (existsSync(out)) return out;
   const tmp = `${out}.${process.pid}.tmp.png`;
-  await sharp(filePath(p))
+  await sharp(sourceFile(p))
     .autoOrient()
     .removeAlpha()
     .toColourspace('srgb')

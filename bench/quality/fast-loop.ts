@@ -7,24 +7,19 @@
 //   --seed N       degradations' seed (default 16); --half tuning|check (check: aggregate only)
 //   --classes a,b  only these classes (names as printed); --detail  per-photo lines
 //   --step K       ΔE on every K-th pixel (default 3)
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { deserialize, serialize } from 'node:v8';
-import sharp from 'sharp';
-import {
-  analysisLongSide,
-  analyzePixels,
-  type Analysis,
-  type AnalysisDetail,
-} from '../../src/imaging/analysis.js';
-import { planCorrections, type Corrections } from '../../src/imaging/corrections.js';
+//   --variants     pristine only, on new views of the tuning photos: each at 400 and 1600 px
+//                  and four corner crops (60 % of each side) at 800 px — good photos the
+//                  thresholds were not set on, to see what makes a good photo get corrected
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import sharp, { type Sharp } from 'sharp';
+import { planCorrections } from '../../src/imaging/corrections.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
-import { cachePath, decodeRgb, repoRoot } from '../common/bench-images.js';
-import { deltaE2000, srgbToLab } from '../common/colour-difference.js';
+import { cachePath, decodeRgb } from '../common/bench-images.js';
 import { mean, num, printTable } from '../common/table.js';
 import { applyMaps, classes, drawFor } from './degradations.js';
-import { ensurePackages, pristine800, readDevSet, type Half } from './dev-set.js';
+import { ensurePackages, pristine800, readDevSet, sourceFile, type Half } from './dev-set.js';
+import { analysisOf, applyToneMapping, meanDe, reasonOf } from './plan-sim.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -37,51 +32,6 @@ const detail = process.argv.includes('--detail');
 const step = Number(arg('--step') ?? 3);
 const settings = parsePipelineSettings({ output: { format: 'png' } });
 
-/** The analysis code's own hash: a cached analysis is reused only while that code is unchanged. */
-const analysisVersion = createHash('sha256')
-  .update(
-    ['analysis.ts', 'cast-estimate.ts', 'chroma-tables.ts', 'colour-math.ts', 'sharpness-noise.ts']
-      .map((f) =>
-        existsSync(`${repoRoot}src/imaging/${f}`) ? readFileSync(`${repoRoot}src/imaging/${f}`) : '',
-      )
-      .join('|'),
-  )
-  .digest('hex')
-  .slice(0, 12);
-
-/** Applies the plan's colour and tone mapping the way the pipeline does: gamma, then one linear per channel. */
-export function applyToneMapping(px: Uint8Array, c: Corrections): Buffer {
-  const e = c.exposure.exponent;
-  const k = c.exposure.gain;
-  const luts = [0, 1, 2].map((i) => {
-    const a = c.contrast.scales[i]! * k * c.cast.gains[i]! ** e;
-    const b = c.contrast.offsets[i]!;
-    return Uint8Array.from({ length: 256 }, (_, v) =>
-      Math.max(0, Math.min(255, Math.round(a * 255 * (v / 255) ** e + b))),
-    );
-  });
-  const out = Buffer.alloc(px.length);
-  for (let i = 0; i < px.length; i += 3) {
-    out[i] = luts[0]![px[i]!]!;
-    out[i + 1] = luts[1]![px[i + 1]!]!;
-    out[i + 2] = luts[2]![px[i + 2]!]!;
-  }
-  return out;
-}
-
-function meanDe(ref: Uint8Array, other: Uint8Array): number {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < ref.length; i += 3 * step) {
-    sum += deltaE2000(
-      srgbToLab(ref[i]!, ref[i + 1]!, ref[i + 2]!),
-      srgbToLab(other[i]!, other[i + 1]!, other[i + 2]!),
-    );
-    n++;
-  }
-  return sum / Math.max(1, n);
-}
-
 interface Row {
   id: string;
   cls: string;
@@ -92,50 +42,62 @@ interface Row {
   why: string;
 }
 
-async function analysisOf(
-  tag: string,
-  px: Buffer,
-  w: number,
-  h: number,
-): Promise<{ analysis: Analysis; detail: AnalysisDetail }> {
-  const file = await cachePath('quality16', 'fast', analysisVersion, `${tag}.v8`);
-  if (existsSync(file))
-    return deserialize(await readFile(file)) as { analysis: Analysis; detail: AnalysisDetail };
-  const png = await sharp(px, { raw: { width: w, height: h, channels: 3 } })
-    .png()
-    .toBuffer();
-  const raw = await sharp(png)
-    .resize(analysisLongSide, analysisLongSide, { fit: 'inside', withoutEnlargement: true })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const r = analyzePixels(raw.data, raw.info.width, raw.info.height, {
-    format: 'png',
-    width: w,
-    height: h,
-    space: 'srgb',
-    isCmyk: false,
-    isGray: false,
-    hasAlpha: false,
-    hasProfile: false,
-    orientation: 1,
-  });
-  const withCopy = {
-    ...r,
-    detail: { ...r.detail, copy: { data: raw.data, width: raw.info.width, height: raw.info.height } },
+/** New views of one good photo: other sizes and corner crops, each as 8-bit sRGB RGB. */
+async function variantsOf(
+  file: string,
+): Promise<{ name: string; data: Buffer; width: number; height: number }[]> {
+  const base = sharp(file).autoOrient().removeAlpha().toColourspace('srgb');
+  const meta = await sharp(await base.clone().png().toBuffer()).metadata();
+  const w = meta.width;
+  const h = meta.height;
+  const out: { name: string; data: Buffer; width: number; height: number }[] = [];
+  const push = async (name: string, img: Sharp): Promise<void> => {
+    const r = await img.raw().toBuffer({ resolveWithObject: true });
+    out.push({ name, data: r.data, width: r.info.width, height: r.info.height });
   };
-  await writeFile(file, serialize(withCopy));
-  return withCopy;
+  for (const size of [400, 1600])
+    await push(`${size}px`, base.clone().resize(size, size, { fit: 'inside', withoutEnlargement: true }));
+  const cw = Math.round(w * 0.6);
+  const ch = Math.round(h * 0.6);
+  for (const [name, left, top] of [
+    ['top-left', 0, 0],
+    ['top-right', w - cw, 0],
+    ['bottom-left', 0, h - ch],
+    ['bottom-right', w - cw, h - ch],
+  ] as const)
+    await push(
+      name,
+      base
+        .clone()
+        .extract({ left, top, width: cw, height: ch })
+        .resize(800, 800, { fit: 'inside', withoutEnlargement: true }),
+    );
+  return out;
 }
 
-function reasonOf(c: Corrections): string {
-  const d = c.decisions;
-  const parts = [
-    `cast ${c.cast.applied ? c.cast.gains.join('/') : '-'} (${d?.cast.score ?? 0}: ${d?.cast.why ?? ''})`,
-    ...(d?.skin ? [`skin kept ${d.skin.kept}`] : []),
-    `exp e${c.exposure.exponent} k${c.exposure.gain}`,
-    `levels s${c.contrast.scale} o${c.contrast.offsets.map((o) => Math.round(o)).join('/')} (veil ${d?.veil.score} dim ${d?.dim.score} dark ${d?.dark.score} bright ${d?.bright.score} clip ${d?.clipped.score})`,
-  ];
-  return parts.join('; ');
+/** Pristine only, on the variants of the tuning photos: what a good photo the thresholds never saw gets. */
+async function runVariants(photos: ReturnType<typeof readDevSet>): Promise<void> {
+  const rows: { id: string; out: number; why: string }[] = [];
+  for (const photo of photos) {
+    for (const v of await variantsOf(sourceFile(photo))) {
+      const tag = `variant.${photo.id.replace(/\//g, '__')}.${v.name}`;
+      const { analysis, detail: d } = await analysisOf(tag, v.data, v.width, v.height);
+      const long = Math.max(v.width, v.height);
+      const plan = planCorrections(analysis, d, settings.enhancement, long, long);
+      rows.push({
+        id: `${photo.id} ${v.name}`,
+        out: meanDe(v.data, applyToneMapping(v.data, plan), step),
+        why: reasonOf(plan),
+      });
+    }
+  }
+  const outs = rows.map((r) => r.out);
+  console.log(
+    `pristine variants of the ${half} half: ${rows.length} views, mean CIEDE2000 ${num(mean(outs), 2)}, worst ${num(Math.max(...outs), 2)}, above 1.5: ${outs.filter((x) => x > 1.5).length}, above 0.7: ${outs.filter((x) => x > 0.7).length}`,
+  );
+  if (detail && half === 'tuning')
+    for (const r of [...rows].sort((a, b) => b.out - a.out).filter((r) => r.out > 0.3))
+      console.log(`${num(r.out, 2)} ${r.id} ${r.why}`);
 }
 
 async function main(): Promise<void> {
@@ -143,6 +105,11 @@ async function main(): Promise<void> {
   const all = readDevSet();
   ensurePackages(all);
   const photos = all.filter((p) => p.half === half);
+  if (process.argv.includes('--variants')) {
+    await runVariants(photos);
+    console.log(`${num((performance.now() - t0) / 1000, 1)} s`);
+    return;
+  }
   const specs = classes.filter((c) => !only || only.includes(c.name));
   const scoreFile = await cachePath('quality16', `scores-seed${seed}.json`);
   const imScores: Record<string, { imagemagick: { de2000: number } }> = existsSync(scoreFile)
@@ -163,8 +130,8 @@ async function main(): Promise<void> {
         id: photo.id,
         cls: spec.name,
         params: draw.params,
-        input: meanDe(original.data, degraded),
-        out: meanDe(original.data, out),
+        input: meanDe(original.data, degraded, step),
+        out: meanDe(original.data, out, step),
         im: imScores[`${photo.id}|${spec.name}`]?.imagemagick.de2000,
         why: reasonOf(plan),
       });

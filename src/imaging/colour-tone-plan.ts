@@ -16,6 +16,7 @@ import {
 } from './defect-evidence.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { clamp, r3 } from './plan-numbers.js';
+import { capHarm, type HarmCap } from './harm-cap.js';
 import { protectSkin } from './skin-guard.js';
 
 type Enhancement = PipelineSettings['enhancement'];
@@ -30,6 +31,8 @@ export interface Decisions {
   readonly cast: Evidence;
   /** Set when the skin guard held the cast correction back (share of it kept, 0..1). */
   readonly skin?: { readonly kept: number; readonly why: string };
+  /** Set when a colour or tone correction acted: its predicted change, what its evidence allowed and the share kept. */
+  readonly harm?: HarmCap;
 }
 
 /** The white the brightest channel is brought to when the range is opened (8-bit). */
@@ -111,17 +114,19 @@ export function planColourTone(a: Analysis, d: AnalysisDetail, s: Enhancement): 
   let gains = cast.gains.map((g) => clamp(g ** castAmount, 0.6, 1.6));
 
   // Exposure, judged on the tone after the levels (common black and white).
-  const whiteAfter = (g: readonly number[], e: number): number =>
-    Math.max(...ends.whites.map((w, c) => g[c]! * ((w / 255) ** e - (blacks[c]! / 255) ** e)));
+  // `bl` and `open` are the blacks removed and the dim amount: the full ones unless the harm
+  // cap keeps less of the correction.
+  const whiteAfter = (g: readonly number[], e: number, bl: readonly number[] = blacks): number =>
+    Math.max(...ends.whites.map((w, c) => g[c]! * ((w / 255) ** e - (bl[c]! / 255) ** e)));
   // The levels keep the brightest white where it was when they remove a veil's black (a
   // stretch, not a shift that would darken everything), and open it toward 250 as far as the
   // photo is evidently dim.
   const whiteBefore = (g: readonly number[], e: number): number =>
     Math.min(1, Math.max(...ends.whites.map((w, c) => g[c]! * (w / 255) ** e)));
-  const scaleFor = (g: readonly number[], e: number): number => {
-    const w = whiteAfter(g, e);
+  const scaleFor = (g: readonly number[], e: number, bl: readonly number[] = blacks, open = ed): number => {
+    const w = whiteAfter(g, e, bl);
     const base = whiteBefore(g, e);
-    const wanted = base + (openWhite / 255 - base) * ed;
+    const wanted = base + (openWhite / 255 - base) * open;
     return w > 0 ? clamp(wanted / w, 1, 3) : 1;
   };
   const lo = (e: number): number => (lumaBlack / 255) ** e;
@@ -158,25 +163,50 @@ export function planColourTone(a: Analysis, d: AnalysisDetail, s: Enhancement): 
     }
   }
 
+  // Do no harm: the whole correction, every amount scaled by f (blacks, the dim opening, the
+  // exposure, the cast), may move the photo only as far as its evidence allows.
+  const at = (f: number, castShare = 1) => {
+    const g = gains.map((x) => x ** (f * castShare));
+    const bl = blacks.map((b) => b * f);
+    const ef = e ** f;
+    return mappingFor(g, ef, scaleFor(g, ef, bl, ed * f) * k ** f, bl);
+  };
+  const acting = [
+    ev > 0 ? veil.score : 0,
+    ed > 0 ? dim.score : 0,
+    Math.abs(e - 1) > 0.005 ? Math.max(dark.score, bright.score) : 0,
+    Math.abs(k - 1) > 0.005 ? clipped.score : 0,
+    castAmount > 0 ? cast.score : 0,
+  ];
+  let harm: Decisions['harm'];
+  let f = 1;
+  if (d.copy && Math.max(...acting) > 0) {
+    const cap = capHarm(d.copy, (x) => at(x), Math.max(...acting));
+    harm = cap;
+    f = cap.kept;
+  }
   // Skin: the whole colour mapping must not move skin out of skin tones.
   let skin: Decisions['skin'];
-  if (d.copy && castAmount > 0) {
-    const guard = protectSkin(d.copy, (t) => {
-      const g = gains.map((x) => x ** t);
-      const S = scaleFor(g, e);
-      return mappingFor(g, e, S * k, blacks);
-    });
+  let castShare = 1;
+  if (d.copy && castAmount > 0 && f > 0) {
+    const guard = protectSkin(d.copy, (t) => at(f, t));
     if (guard.kept < 1) {
-      gains = gains.map((x) => x ** guard.kept);
+      castShare = guard.kept;
       skin = { kept: r3(guard.kept), why: guard.why };
     }
   }
-  const S = scaleFor(gains, e);
-  const m = mappingFor(gains, e, S * k, blacks);
+  const m = at(f, castShare);
+  gains = m.gains;
+  e = m.e;
+  blacks.splice(0, 3, ...blacks.map((b) => b * f));
+  const S = scaleFor(gains, e, blacks, ed * f);
+  k = m.scale / S;
   const gainsR = gains.map(r3) as [number, number, number];
   const castApplied = gainsR.some((g) => g !== 1);
   const exposureApplied = Math.abs(e - 1) > 0.005 || Math.abs(k - 1) > 0.005;
-  const contrastApplied = ev > 0 || S > 1.005;
+  const contrastApplied = ev * f > 0 || S > 1.005;
+  const loF = (x: number): number => ((lumaBlack * f) / 255) ** x;
+  const capped = harm && harm.kept < 1 ? `; do no harm: ${harm.why}` : '';
   const decisions: Decisions = {
     veil,
     dim,
@@ -185,32 +215,35 @@ export function planColourTone(a: Analysis, d: AnalysisDetail, s: Enhancement): 
     clipped,
     cast,
     ...(skin ? { skin } : {}),
+    ...(harm ? { harm } : {}),
   };
   return {
     cast: {
       applied: castApplied,
       measured: r3(a.cast.magnitude),
       gains: castApplied ? gainsR : [1, 1, 1],
-      reason: `${say('cast', cast, castApplied)}${skin ? `; skin guard kept ${skin.kept} of it (${skin.why})` : ''}`,
+      reason: `${say('cast', cast, castApplied)}${castApplied ? capped : ''}${skin ? `; skin guard kept ${skin.kept} of it (${skin.why})` : ''}`,
     },
     exposure: {
       applied: exposureApplied,
       measuredMean: r3(a.meanLuminance),
       exponent: exposureApplied ? r3(e) : 1,
       gain: exposureApplied ? r3(k) : 1,
-      expectedMean: r3(meanAfter(d.lumaHistogram, total, e, lo(e), S, k)),
-      reason: exposureReason,
+      expectedMean: r3(meanAfter(d.lumaHistogram, total, e, loF(e), S, k)),
+      reason: `${exposureReason}${exposureApplied ? capped : ''}`,
     },
     contrast: {
       applied: contrastApplied,
-      black: r3(lumaBlack / 255),
+      black: r3((lumaBlack * f) / 255),
       white: r3(whiteAfter(gains, e)),
       scale: contrastApplied ? r3(S) : 1,
-      offset: contrastApplied ? r3(-S * lo(e) * 255) : 0,
-      amount: r3(Math.max(ev, ed)),
+      offset: contrastApplied ? r3(-S * loF(e) * 255) : 0,
+      amount: r3(Math.max(ev, ed) * f),
       scales: contrastApplied ? [0, 1, 2].map(() => r3(S)) : [1, 1, 1],
       offsets: contrastApplied ? m.offsets.map(r3) : [0, 0, 0],
-      reason: !levelsOn ? 'disabled' : `${say('veil', veil, ev > 0)}; ${say('dim', dim, ed > 0)}`,
+      reason: !levelsOn
+        ? 'disabled'
+        : `${say('veil', veil, ev > 0)}; ${say('dim', dim, ed > 0)}${contrastApplied ? capped : ''}`,
     },
     decisions,
   };

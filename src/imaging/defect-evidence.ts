@@ -119,7 +119,7 @@ export function brightEvidence(mean: number, shadowsP5: number): Evidence {
 
 /**
  * Lost highlights (over-exposed by a gain): saturated colours that lost a channel to clipping
- * (a channel at 255, another below 220), with a bright mean. A blown white sky or a specular
+ * (a channel at 255, another below 220; 2 -> 8 % of the pixels), with a bright mean. A blown white sky or a specular
  * clips every channel and is not counted: a photo of a bright day may have it.
  */
 export function clippedEvidence(d: AnalysisDetail, mean: number): Evidence {
@@ -128,9 +128,12 @@ export function clippedEvidence(d: AnalysisDetail, mean: number): Evidence {
   if (h) for (let i = 0; i < h.length; i++) lost += h[i]!;
   const share = lost / Math.max(1, d.pixels);
   // Or a large blown area in a photo bright throughout (a blown sky in a well-exposed photo
-  // leaves the mean near the middle).
-  const blown = ramp(d.maxChannelHistogram[255]! / Math.max(1, d.pixels), 0.05, 0.15) * ramp(mean, 0.55, 0.7);
-  const score = r3(Math.max(ramp(share, 0.01, 0.04) * ramp(mean, 0.42, 0.52), blown));
+  // leaves the mean near the middle). Weaker alone (at most 0.75): a crop of a bright sky has it.
+  const blown =
+    0.75 * ramp(d.maxChannelHistogram[255]! / Math.max(1, d.pixels), 0.05, 0.15) * ramp(mean, 0.55, 0.7);
+  // Good photos of saturated, bright things (orange leaves, red toys, yellow sunlight) lose up
+  // to ~5 % of their pixels' colour to clipping; a gain of 1.2-1.5 costs far more (5-50 %).
+  const score = r3(Math.max(ramp(share, 0.02, 0.08) * ramp(mean, 0.42, 0.52), blown));
   return {
     score,
     why: `${r3(share * 100)} % of pixels lost a colour to clipping, mean luminance ${r3(mean)}`,

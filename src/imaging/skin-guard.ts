@@ -35,7 +35,8 @@ function maybeSkin(L: number, a: number, b: number): boolean {
   return L >= 25 && L <= 92 && c >= 4 && c <= 55 && h >= -15 && h <= 90;
 }
 
-function apply(v: number, c: number, m: SkinMapping): number {
+/** One 8-bit code value of channel `c` through the mapping (as the pipeline applies it). */
+export function applyMapping(v: number, c: number, m: SkinMapping): number {
   const x = m.scale * m.gains[c]! ** m.e * (v / 255) ** m.e * 255 + m.offsets[c]!;
   return clamp(Math.round(x), 0, 255);
 }
@@ -46,7 +47,11 @@ function meanHue(px: Uint8Array, idx: readonly number[], m?: SkinMapping): { hue
   let sb = 0;
   for (const i of idx) {
     const [r, g, b] = m
-      ? [apply(px[i * 3]!, 0, m), apply(px[i * 3 + 1]!, 1, m), apply(px[i * 3 + 2]!, 2, m)]
+      ? [
+          applyMapping(px[i * 3]!, 0, m),
+          applyMapping(px[i * 3 + 1]!, 1, m),
+          applyMapping(px[i * 3 + 2]!, 2, m),
+        ]
       : [px[i * 3]!, px[i * 3 + 1]!, px[i * 3 + 2]!];
     const lab = rgbToLab(r, g, b);
     sa += lab[1];

@@ -82,7 +82,10 @@ describe('exposure and contrast', () => {
     const r = await runPipeline(bright, defaults, png);
     expect(r.corrections.exposure.applied || r.corrections.contrast.applied).toBe(true);
     expect((await analyzeImage(r.data)).meanLuminance).toBeLessThan(r.analysis.meanLuminance);
-    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, bright)) * 0.8);
+    // The evidence (bright mid-tones, about 0.35) is weak, as a high-key scene's would be: the
+    // correction is held to a small move (do no harm), still toward the original.
+    expect(r.corrections.exposure.reason).toContain('do no harm');
+    expect(await deltaE(o, r.data)).toBeLessThan(await deltaE(o, bright));
   });
 
   it('a flat photo gets its range back', async () => {
@@ -98,10 +101,12 @@ describe('exposure and contrast', () => {
     const o = orig('u76c0g_bliznaca_srgb8.png');
     const bright = await degrade(o, (s) => s.linear(1.35, 0));
     const r = await runPipeline(bright, defaults, png);
-    // As far as the evidence goes (a blown share and a bright mean): partly.
-    expect(r.corrections.exposure.gain).toBeLessThan(0.97);
+    // As far as the evidence goes (a little clipped colour, a bright mean: weak): partly, within
+    // the small move that weak evidence is allowed (do no harm).
+    expect(r.corrections.exposure.gain).toBeLessThan(0.99);
     expect(r.corrections.exposure.exponent).toBe(1);
-    expect(await deltaE(o, r.data)).toBeLessThan((await deltaE(o, bright)) * 0.8);
+    expect(r.corrections.exposure.reason).toContain('do no harm');
+    expect(await deltaE(o, r.data)).toBeLessThan(await deltaE(o, bright));
   });
 
   it('an over-exposed photo whose mean is near the target is darkened when its colours clip', async () => {
