@@ -160,7 +160,11 @@ async function record(req: PublishRequest, path: string, temp?: string): Promise
 /** Publishes `data` as this job's one output. Touches the shared drive. */
 export async function publishOutput(req: PublishRequest): Promise<Published> {
   const done = await readPublished(req.workDir, req.sharedDir);
-  if (done !== undefined) return { path: done, reused: true };
+  if (done !== undefined) {
+    // A rerun: the earlier attempt may have died between its marker and removing its temp.
+    await removeTemps(req.outputDir, req.jobId);
+    return { path: done, reused: true };
+  }
   await mkdir(req.outputDir, { recursive: true });
   let rerun = false;
   try {

@@ -87,6 +87,15 @@ describe('publishOutput', () => {
     expect(await readFile(join(out, 'photo.jpg'), 'utf8')).toBe('output-of-job1');
   });
 
+  it('a rerun after a crash between the marker and the temp removal removes the leftover temp', async () => {
+    // Forge the crash: published and recorded, but the temp name (linked to the output) is still there.
+    await publishOutput(req());
+    await link(join(out, 'photo.jpg'), join(out, '.darkroom-job1-1.tmp'));
+    const again = await publishOutput(req({ attempt: 2, data: Buffer.from('second run') }));
+    expect(again).toEqual({ path: join(out, 'photo.jpg'), reused: true });
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+  });
+
   it('a rerun after a crash between link and marker finds the output by its temp file', async () => {
     // Forge the crash: intent written, temp written and linked, marker never written.
     await mkdir(out, { recursive: true });

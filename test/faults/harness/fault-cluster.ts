@@ -7,7 +7,14 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, putChannel, repoRoot, samplesDir, smallSamples } from '../../fixtures/instance-drive.js';
+import {
+  cli,
+  listFiles,
+  putChannel,
+  repoRoot,
+  samplesDir,
+  smallSamples,
+} from '../../fixtures/instance-drive.js';
 import { BindfsView } from './bindfs-view.js';
 import type { LogRecord } from '../../../src/events/log-record.js';
 import { History } from './history.js';
@@ -368,8 +375,8 @@ export class FaultCluster {
 
   /**
    * Waits until the log is quiet: every acknowledged drop has a job with a final outcome, no job
-   * is open, an elected coordinator's incarnation is started, and nothing was appended for a
-   * beat. Returns why not on timeout.
+   * is open, an elected coordinator's incarnation is started, work/ is empty, and nothing was
+   * appended for a beat. Returns why not on timeout.
    */
   async quiesce(timeoutMs: number): Promise<string | undefined> {
     const deadline = performance.now() + timeoutMs;
@@ -377,7 +384,10 @@ export class FaultCluster {
     for (;;) {
       const { records, damage } = await readLog(this.real);
       if (damage !== undefined) return `the log cannot be read: ${damage}`;
-      const why = this.#notQuiet(records);
+      // Orphans (a take cut short) are resolved by the coordinator's periodic scan, which appends
+      // nothing for a folder whose take never happened: wait for work/ to empty as well.
+      const work = await listFiles(join(this.real, 'work'));
+      const why = this.#notQuiet(records) || (work.length > 0 ? `work/ holds ${work.length} files` : '');
       const { length } = records;
       if (why === '' && length === lastSeq) return undefined;
       lastSeq = length;
