@@ -38,7 +38,7 @@ export interface BenchCluster {
   readonly conf: string;
   readonly ids: readonly string[];
   /** Records applied in this process, each with the time it was applied here. */
-  readonly seen: readonly { readonly record: LogRecord; readonly at: number }[];
+  readonly seen: readonly { readonly record: LogRecord; readonly at: number; readonly batch: number }[];
   readonly log: EventLog<ProjectionState>;
   start(id: string, env?: NodeJS.ProcessEnv): Proc;
   proc(id: string): Proc;
@@ -49,7 +49,7 @@ export interface BenchCluster {
     test: (r: LogRecord) => boolean,
     timeoutMs: number,
     from?: number,
-  ): Promise<{ record: LogRecord; at: number }>;
+  ): Promise<{ record: LogRecord; at: number; batch: number }>;
   cleanup(): Promise<void>;
 }
 
@@ -82,11 +82,14 @@ export async function benchCluster(
     snapshotEvery: 0,
     pollMs: 10,
   });
-  const seen: { record: LogRecord; at: number }[] = [];
+  const seen: { record: LogRecord; at: number; batch: number }[] = [];
   const waiters = new Set<() => void>();
+  let batches = 0;
+  // One onApplied call per batch file read (or written) here: `batch` numbers them.
   log.onApplied((records) => {
     const at = performance.now();
-    for (const record of records) seen.push({ record, at });
+    const batch = batches++;
+    for (const record of records) seen.push({ record, at, batch });
     for (const w of [...waiters]) w();
   });
   log.startFollowing();
@@ -139,7 +142,7 @@ export async function benchCluster(
       }
     },
     async when(test, timeoutMs, from = 0) {
-      const find = (): { record: LogRecord; at: number } | undefined => {
+      const find = (): { record: LogRecord; at: number; batch: number } | undefined => {
         for (let i = from; i < seen.length; i++) if (test(seen[i]!.record)) return seen[i];
         return undefined;
       };

@@ -41,6 +41,19 @@ printTable(
 console.log(
   `events per job by type (3 instances): ${JSON.stringify(Object.fromEntries(Object.entries(three.byType).map(([k, v]) => [k, Math.round((v / three.jobs) * 100) / 100])))}`,
 );
+for (const t of [three, ten]) {
+  printTable(
+    `where one no-op job's time goes, ${t.instances} instances (medians per job; batches = durable appends)`,
+    ['measure', 'value'],
+    [
+      ['batches per job', Math.round((t.batches / t.jobs) * 100) / 100],
+      ...Object.entries(t.batchesBy)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([w, b]) => [`  by ${w}: batches / events per batch`, `${b.batches} / ${b.eventsPerBatch}`]),
+      ...Object.entries(t.phasesMs).map(([k, v]) => [`${k} (ms)`, Math.round(v * 10) / 10]),
+    ],
+  );
+}
 
 const f = await failover(reps);
 printTable(

@@ -17,6 +17,7 @@ import {
   startInstance,
   waitFor,
 } from '../../test/fixtures/instance-drive.js';
+import { freePorts } from '../../test/support/free-ports.js';
 import { megapixelJpeg, samplesDir } from '../common/bench-images.js';
 import { printTable } from '../common/table.js';
 
@@ -82,7 +83,8 @@ async function main(): Promise<void> {
     );
   const baselineBefore = await bestLoop();
 
-  const drive = await makeDrive(['bench@127.0.0.1:17950:17951'], {
+  // Free loopback ports (cluster, HTTP): other benches or tests may run beside this one.
+  const drive = await makeDrive([`bench@127.0.0.1:${(await freePorts(2)).join(':')}`], {
     heartbeatMs: '500',
     failureTimeoutMs: '3000',
     logPollMs: '200',
