@@ -34,5 +34,5 @@ if (existsSync(new URL('../src', import.meta.url)) && builtFingerprint(root) !==
     process.exit(1);
   }
 }
-const { main } = await import('../dist/cli/main.js');
+const { main } = await import('../dist/bundle/main.js');
 process.exitCode = await main(process.argv);

@@ -41,9 +41,10 @@ export interface PipelineOptions {
    */
   decodeOnce?: boolean;
   /**
-   * false: no before/after previews even where settings.previews asks for them. A hotfolder or
-   * upload job never stores them (the Inspector makes its own from the files, on demand), so the
-   * worker passes false and saves their cost (~10 ms CPU per image). Default true.
+   * true: make the before/after previews (settings.previews: on, and their size). Nobody in
+   * darkroom keeps them — a hotfolder or upload job stores only the output, the Inspector makes
+   * its own from the files on demand, `darkroom process` writes only the output — so they are
+   * made only when a caller asks (~10-16 ms CPU per image). Default false.
    */
   previews?: boolean;
 }
@@ -209,7 +210,7 @@ async function analyseAndProcess(
   const oriented = orientedSize(loaded);
   const planned = planGeometry(settings.geometry, oriented.width, oriented.height);
   let resized: ResizedInput | undefined;
-  if (opts.decodeOnce !== false && planned.resize !== undefined && decodesOnce(loaded, planned)) {
+  if (opts.decodeOnce !== false && decodesOnce(loaded, planned)) {
     resized = await decodeResized(loaded, decodable, planned.resize);
     if (resized !== undefined) {
       timingsMs['decode'] = ms(t);
@@ -322,7 +323,7 @@ export async function runPipeline(
   );
 
   let previews: Previews | undefined;
-  if (settings.previews.enabled && opts.previews !== false) {
+  if (settings.previews.enabled && opts.previews === true) {
     const t = performance.now();
     previews = await makePreviews(
       detail.copy ?? decodable,

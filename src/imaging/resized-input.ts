@@ -25,18 +25,24 @@ export function orientedSize(loaded: LoadedInput): { width: number; height: numb
 }
 
 /**
- * Whether the input may be decoded once at output size. Only where the main pass then gives
- * what the plain path gives: the output is at least twice the analysis copy's size (so the copy
- * is still made by shrinking), and the input is 8-bit sRGB with 3 channels and one page (no
- * alpha, grey, CMYK or 16-bit input, which take their own conversions).
+ * Whether the input may be decoded once. Only where the main pass then gives what the plain path
+ * gives, and the input is 8-bit sRGB with 3 channels and one page (no alpha, grey, CMYK or 16-bit
+ * input, which take their own conversions). Two cases: a shrinking resize to at least twice the
+ * analysis copy's size (the copy is still made by shrinking: "at output size"), or a small photo
+ * kept at its size, less than twice the copy's long side: there no decoder shrinks on load (JPEG
+ * and WebP only shrink by 2 or more), so the plain copy is lanczos3 from the full decode, which
+ * the copy from the decoded file repeats exactly ("at full size").
  */
 export function decodesOnce(loaded: LoadedInput, geometry: ResizePlan): boolean {
   const { meta } = loaded;
   const { width, height } = orientedSize(loaded);
-  return (
+  const atOutputSize =
     geometry.resize !== undefined &&
     geometry.width * geometry.height < width * height &&
-    Math.max(geometry.width, geometry.height) >= 2 * analysisLongSide &&
+    Math.max(geometry.width, geometry.height) >= 2 * analysisLongSide;
+  const atFullSize = geometry.resize === undefined && Math.max(width, height) < 2 * analysisLongSide;
+  return (
+    (atOutputSize || atFullSize) &&
     meta.depth === 'uchar' &&
     meta.space === 'srgb' &&
     meta.channels === 3 &&
@@ -78,37 +84,38 @@ async function acquireFile(): Promise<{ path: string; release: () => Promise<voi
 /** The decoded, resized input: open it with `sharp()`; `dispose()` removes the file. */
 export interface ResizedInput {
   readonly path: string;
+  /** Decoded at the input's own size (no resize planned): the analysis copy is made as on the plain path. */
+  readonly fullSize: boolean;
   sharp(): Sharp;
   dispose(): Promise<void>;
 }
 
 /**
- * Decodes, orients and resizes with the plain pass's own calls (so JPEG shrink-on-load and the
- * embedded profile's conversion to sRGB happen as there) and writes the result, EXIF, XMP and
- * IPTC kept (the main pass decides what reaches the output), to a temporary .v file; undefined
- * when no temporary folder can be made (the caller takes the plain path). Runs sharp on the libuv pool.
+ * Decodes, orients and resizes (when `resize` is given) with the plain pass's own calls (so JPEG
+ * shrink-on-load and the embedded profile's conversion to sRGB happen as there) and writes the
+ * result, EXIF, XMP and IPTC kept (the main pass decides what reaches the output), to a temporary
+ * .v file; undefined when no temporary folder can be made (the caller takes the plain path). Runs
+ * sharp on the libuv pool.
  */
 export async function decodeResized(
   loaded: LoadedInput,
   decodable: Buffer,
-  resize: NonNullable<ResizePlan['resize']>,
+  resize: ResizePlan['resize'],
 ): Promise<ResizedInput | undefined> {
   const file = await acquireFile();
   if (file === undefined) return undefined;
   const { path, release: dispose } = file;
   try {
-    const img = sharp(decodable, { failOn: 'warning', limitInputPixels: false })
-      .autoOrient()
-      .resize(resize)
-      .keepExif()
-      .keepXmp();
-    await keepIptc(img).toFile(path);
+    let img = sharp(decodable, { failOn: 'warning', limitInputPixels: false }).autoOrient();
+    if (resize !== undefined) img = img.resize(resize);
+    await keepIptc(img.keepExif().keepXmp()).toFile(path);
   } catch (err) {
     await dispose();
     throw imageError(err, loaded.file, 'read');
   }
   return {
     path,
+    fullSize: resize === undefined,
     sharp: () => sharp(path, { failOn: 'warning', limitInputPixels: false }),
     dispose,
   };
@@ -118,28 +125,28 @@ export async function decodeResized(
  * The analysis on a copy of at most 512 px made from the resized image. The plain path's copy
  * comes from JPEG shrink-on-load (a block average, 750 px for a 24 MP input) and then lanczos3;
  * cubic to 1.5 x 512 px and then lanczos3 gives nearly the same copy (the sharpness and noise
- * measures depend on how it was resampled). Runs sharp on the libuv pool, then the analysis in JS
- * on a worker thread (analysis-thread.ts).
+ * measures depend on how it was resampled). At full size (a small photo) the copy is lanczos3
+ * from the decoded pixels, as on the plain path: the same copy. Runs sharp on the libuv pool,
+ * then the analysis in JS on a worker thread (analysis-thread.ts).
  */
 export async function analyzeResized(
   loaded: LoadedInput,
   resized: ResizedInput,
 ): Promise<{ analysis: Analysis; detail: AnalysisDetail }> {
   const inside = { fit: 'inside', withoutEnlargement: true } as const;
-  const between = Math.round(1.5 * analysisLongSide);
-  let copy: { data: Buffer; info: { width: number; height: number; channels: number } };
+  let copy: RawCopy;
   try {
-    const mid = await resized
-      .sharp()
-      .resize(between, between, { ...inside, kernel: 'cubic' })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    const { width, height, channels } = mid.info;
-    if (channels !== 3) throw new Error(`the resized input has ${channels} channels, expected 3`);
-    copy = await sharp(mid.data, { raw: { width, height, channels } })
-      .resize(analysisLongSide, analysisLongSide, inside)
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    if (resized.fullSize) {
+      copy = await resized
+        .sharp()
+        .resize(analysisLongSide, analysisLongSide, inside)
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      if (copy.info.channels !== 3)
+        throw new Error(`the decoded input has ${copy.info.channels} channels, expected 3`);
+    } else {
+      copy = await atOutputSizeCopy(resized, inside);
+    }
   } catch (err) {
     throw imageError(err, loaded.file, 'read');
   }
@@ -158,6 +165,27 @@ export async function analyzeResized(
     ...result,
     detail: { ...result.detail, copy: { data: copy.data, width: copy.info.width, height: copy.info.height } },
   };
+}
+
+type RawCopy = { data: Buffer; info: { width: number; height: number; channels: number } };
+
+/** Cubic to 1.5 x 512 px, then lanczos3 to 512 px. */
+async function atOutputSizeCopy(
+  resized: ResizedInput,
+  inside: { fit: 'inside'; withoutEnlargement: true },
+): Promise<RawCopy> {
+  const between = Math.round(1.5 * analysisLongSide);
+  const mid = await resized
+    .sharp()
+    .resize(between, between, { ...inside, kernel: 'cubic' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = mid.info;
+  if (channels !== 3) throw new Error(`the resized input has ${channels} channels, expected 3`);
+  return sharp(mid.data, { raw: { width, height, channels } })
+    .resize(analysisLongSide, analysisLongSide, inside)
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
 }
 
 /** The private temporary folder while a job uses it, else undefined (for tests). */

@@ -212,7 +212,7 @@ describe('metadata and the processing stamp', () => {
 
 describe('previews', () => {
   it('small before/after JPEGs and 64-bin histograms come with the result', async () => {
-    const r = await runPipeline(photo, parsePipelineSettings({ previews: { size: 64 } }));
+    const r = await runPipeline(photo, parsePipelineSettings({ previews: { size: 64 } }), { previews: true });
     expect(r.previews).toBeDefined();
     const p = r.previews!;
     expect(p.before.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));

@@ -160,7 +160,7 @@ export async function pipelineGolden(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const settings = parsePipelineSettings({});
   for (const p of ['coffee.png', 'rocket.jpg', 'chelsea.png', 'u76c0g_bliznaca_srgb8.png']) {
-    const r = await runPipeline(sample(p), settings);
+    const r = await runPipeline(sample(p), settings, { previews: true });
     out[p] = sha(
       JSON.stringify({
         data: sha(r.data),
@@ -177,6 +177,7 @@ export async function pipelineGolden(): Promise<Record<string, string>> {
   const big = await sharp(sample('coffee.png')).resize(1800).jpeg({ quality: 90 }).toBuffer();
   const r = await runPipeline(big, parsePipelineSettings({ geometry: { width: 1100 } }), {
     fileName: 'big.jpg',
+    previews: true,
   });
   out['coffee 1800 -> 1100'] = sha(
     JSON.stringify({

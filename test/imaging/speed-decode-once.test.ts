@@ -114,12 +114,28 @@ describe('decoding once at output size', () => {
   it('with the default enhancement stays within a mean delta E of 1 of the plain path, deterministically', async () => {
     for (const input of [bare, camera]) {
       const plain = await runPipeline(input, defaults, { decodeOnce: false });
-      const once = await runPipeline(input, defaults);
+      const once = await runPipeline(input, defaults, { previews: true });
       expect(decodedOnce(once)).toBe(true);
       expect(await deltaE(once.data, plain.data)).toBeLessThan(1);
-      const again = await runPipeline(input, defaults);
+      const again = await runPipeline(input, defaults, { previews: true });
       expect(again.data.equals(once.data)).toBe(true);
       expect(again.previews!.before.equals(once.previews!.before)).toBe(true);
+    }
+  });
+
+  it('a small photo kept at its size decodes once and gives the plain path bytes, analysis and plan', async () => {
+    // Default settings, no resize, long side < 1,024 px: JPEG with and without an embedded
+    // profile, PNG; the analysis copy is then lanczos3 from the full decode on both paths.
+    const small = await sharp(camera).autoOrient().resize(900).jpeg({ quality: 90 }).toBuffer();
+    const tagged = spliceJpegProfile(small, adobeRgbProfile());
+    for (const input of [small, tagged, sample('chelsea.png'), sample('rocket.jpg')]) {
+      const plain = await runPipeline(input, parsePipelineSettings({}), { decodeOnce: false });
+      const once = await runPipeline(input, parsePipelineSettings({}));
+      expect(decodedOnce(once)).toBe(true);
+      expect(decodedOnce(plain)).toBe(false);
+      expect(once.analysis).toEqual(plain.analysis);
+      expect(once.corrections).toEqual(plain.corrections);
+      expect(once.data.equals(plain.data)).toBe(true);
     }
   });
 

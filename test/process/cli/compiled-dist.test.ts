@@ -47,6 +47,7 @@ describe('bin/darkroom.js in a checkout whose sources change', () => {
     expect(existsSync(join(dir, 'dist'))).toBe(false);
     expect(await node(['bin/darkroom.js', '--version'], dir)).toMatchObject({ code: 0, stdout: '0.1.0\n' });
     expect(existsSync(join(dir, 'dist/cli/main.js'))).toBe(true);
+    expect(existsSync(join(dir, 'dist/bundle/main.js'))).toBe(true);
 
     await writeFile(join(dir, 'src/version.ts'), "export const VERSION = '9.9.9-edited';\n");
     expect(await node(['bin/darkroom.js', '--version'], dir)).toMatchObject({
@@ -54,11 +55,16 @@ describe('bin/darkroom.js in a checkout whose sources change', () => {
       stdout: '9.9.9-edited\n',
     });
 
-    // A file renamed keeping its mtime (mv) is seen too: the old output goes, the new one comes.
-    await rename(join(dir, 'src/assert-never.ts'), join(dir, 'src/assert-never-moved.ts'));
+    // A new file is built; renamed keeping its mtime (mv) it is seen too: the old output goes,
+    // the new one comes. (A module something imports cannot simply be renamed: the bundle
+    // build then stops with "Could not resolve", as the next test shows for any compile error.)
+    await writeFile(join(dir, 'src/added.ts'), 'export const added = 1;\n');
     expect((await node(['bin/darkroom.js', '--version'], dir)).code).toBe(0);
-    expect(existsSync(join(dir, 'dist/assert-never.js'))).toBe(false);
-    expect(existsSync(join(dir, 'dist/assert-never-moved.js'))).toBe(true);
+    expect(existsSync(join(dir, 'dist/added.js'))).toBe(true);
+    await rename(join(dir, 'src/added.ts'), join(dir, 'src/added-moved.ts'));
+    expect((await node(['bin/darkroom.js', '--version'], dir)).code).toBe(0);
+    expect(existsSync(join(dir, 'dist/added.js'))).toBe(false);
+    expect(existsSync(join(dir, 'dist/added-moved.js'))).toBe(true);
   });
 
   it('an unchanged checkout does not rebuild: dist/ files keep their content and identity', async () => {
