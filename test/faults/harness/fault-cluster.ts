@@ -330,8 +330,20 @@ export class FaultCluster {
 
   // --- clients ---------------------------------------------------------------------------
 
+  /**
+   * Creates (or sets) `name` from this process. Under a load of 20+ the append can hold the lock
+   * past the library's default stale time (E_LOG_LOCK_COMPROMISED: it may be in the log); a retry
+   * reopens the log and creates the channel or sets the same settings again.
+   */
   async createChannel(name: string, settings: Record<string, unknown>): Promise<void> {
-    await putChannel(this.real, name, settings);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await putChannel(this.real, name, settings);
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'E_LOG_LOCK_COMPROMISED' || attempt >= 3) throw err;
+      }
+    }
   }
 
   inputDir(channel: string): string {
