@@ -1,13 +1,24 @@
 // Unreadable lease reads with real processes: while the coordinator runs, the test replaces its
-// lease file with a torn copy or removes it, one bad lease at a time until the coordinator has
-// renewed it, for twice the failure timeout (a reader may find nothing usable on a read). The follower hears no heartbeats (its conf
-// holds another secret, so the mesh refuses it): only the lease tells it the coordinator lives.
-// One bad read is not silence: no failover, no step-down, one election in all.
+// lease file with a torn copy or removes it, each bad lease left until the coordinator has renewed
+// it, then the good lease left alone for a few renewals (longer than the follower's 1 s view cache)
+// before the next, for at least twice the failure timeout. The follower hears no heartbeats (its
+// conf holds another secret, so the mesh refuses it): only the lease tells it the coordinator
+// lives. A bad read now and then is not silence: no failover, no step-down, one election in all.
+//
+// Why the good spell: through a view with a 1 s attribute and negative-entry cache (another
+// server's NFS client), one torn or missing lease stays torn or missing for that reader for up to
+// a second after the coordinator has rewritten it. A first version damaged the lease again as soon
+// as it saw the renewal (every ~0.35 s): the follower then read nothing usable for seconds on end
+// (27 bad reads in a row, 6.7 s without a good one, in a measurement of the same pattern), a lease
+// quiet for the whole timeout, and an election (b@2) was the right answer (docs/cluster.md).
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor, type RunningInstance } from '../../fixtures/instance-drive.js';
 import { clusterConf, makeCluster, running, startAt, type Cluster } from './cluster-harness.js';
+
+/** Renewals of a good lease between two bad ones (the coordinator renews every 250 ms). */
+const GOOD_RENEWALS = 6;
 
 let cluster: Cluster | undefined;
 const extra: RunningInstance[] = [];
@@ -50,12 +61,21 @@ describe('unreadable lease reads', () => {
       }
     };
     // One bad lease at a time (torn, then missing, in turn), each until the coordinator has
-    // renewed it, for twice the failure timeout: every reader may hit one bad read now and then.
+    // renewed it, then GOOD_RENEWALS renewals (1.5 s at 250 ms) of a good lease: every reader may
+    // hit a bad read now and then, and still reads a good lease within its view's cache time.
     const begun = performance.now();
     let torn = 0;
     let removed = 0;
-    while (performance.now() - begun < 2 * timeoutMs) {
-      const good = await waitFor('a lease', counter, 30_000);
+    while (performance.now() - begun < 2 * timeoutMs || torn < 4 || removed < 3) {
+      const renewed = await waitFor('a lease', counter, 30_000);
+      const good = await waitFor(
+        'a good lease for a few renewals',
+        async () => {
+          const now = await counter();
+          return now !== undefined && now >= renewed + GOOD_RENEWALS ? now : undefined;
+        },
+        30_000,
+      );
       if ((torn + removed) % 2 === 1) {
         await rm(lease, { force: true });
         removed++;
@@ -79,8 +99,8 @@ describe('unreadable lease reads', () => {
     expect(elections, `${torn} torn and ${removed} removed leases`).toEqual(['a@1']);
     expect(a.output()).not.toMatch(/stepping down as coordinator/);
     expect(b.output()).not.toMatch(/acting as coordinator/);
-    expect(torn).toBeGreaterThan(3);
-    expect(removed).toBeGreaterThan(1);
+    expect(torn).toBeGreaterThanOrEqual(4);
+    expect(removed).toBeGreaterThanOrEqual(3);
 
     for (const r of [a, b]) r.signal('SIGTERM');
     for (const r of [a, b]) expect(await r.exited, r.output().slice(-2000)).toBe(0);
