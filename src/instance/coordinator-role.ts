@@ -20,6 +20,7 @@ import type { Logger } from '../logger.js';
 import type { ProjectionState } from '../projections/state.js';
 import { ChannelWatchers } from './channel-watchers.js';
 import { Ingest } from './ingest.js';
+import { watchEveryMs } from './liveness.js';
 import { PurgeSchedule } from './purge-schedule.js';
 import { SerialTask } from './serial-task.js';
 
@@ -52,6 +53,7 @@ export class CoordinatorRole {
   readonly #abort = new AbortController();
   #status: RoleStatus = 'starting';
   #beat: NodeJS.Timeout | undefined;
+  #lostTimer: NodeJS.Timeout | undefined;
   #orphanTimer: NodeJS.Timeout | undefined;
   #packTimer: NodeJS.Timeout | undefined;
   #packing: Promise<void> | undefined;
@@ -139,6 +141,14 @@ export class CoordinatorRole {
     if (this.#status !== 'starting') return;
     this.#status = 'running';
     this.#beat = setInterval(() => this.#onBeat(), this.#o.conf.heartbeatMs);
+    // Lost instances are looked for every watchEveryMs, not only every beat (docs/cluster.md).
+    const { heartbeatMs, failureTimeoutMs } = this.#o.conf;
+    this.#lostTimer = setInterval(
+      () => {
+        if (this.#status === 'running') void this.#declareLost();
+      },
+      watchEveryMs(heartbeatMs, failureTimeoutMs),
+    );
     this.#watchers.reconcile(this.#o.log.state);
     this.#assign.kick();
     this.#purge.reconcile(this.#o.log.state);
@@ -197,7 +207,6 @@ export class CoordinatorRole {
         })
         .finally(() => (this.#renewing = false));
     }
-    void this.#declareLost();
     this.#assign.kick();
     void this.#syncStandby();
     this.#purge.reconcile(this.#o.log.state);
@@ -315,6 +324,7 @@ export class CoordinatorRole {
     this.#status = 'stopping';
     this.#abort.abort();
     clearInterval(this.#beat);
+    clearInterval(this.#lostTimer);
     clearInterval(this.#orphanTimer);
     clearInterval(this.#packTimer);
     this.#undo?.();

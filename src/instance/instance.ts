@@ -26,7 +26,7 @@ import { VERSION } from '../version.js';
 import { CoordinatorRole } from './coordinator-role.js';
 import { ElectionWatch } from './election-watch.js';
 import { createJobRunner } from './job-runner.js';
-import { Liveness, type StorageHealth } from './liveness.js';
+import { Liveness, watchEveryMs, type StorageHealth } from './liveness.js';
 import { WorkerRole, type JobRunner } from './worker-role.js';
 import { writeSnapshotOffThread } from './snapshot-thread.js';
 
@@ -144,6 +144,7 @@ export class Instance {
       beat: () => this.beat(),
       inc: () => this.#inc,
       peers: () => this.#mesh?.peers() ?? [],
+      judging: () => this.#coordinator !== undefined,
     });
     // The parts, in start order. Adding one (HTTP) is one entry here or in `o.parts`.
     this.#parts = [
@@ -569,7 +570,12 @@ export class Instance {
           this.#reconcileRole();
         });
         log.startFollowing();
-        this.#beat = setInterval(() => void this.#tick(), conf.heartbeatMs);
+        // The election watch reads the lease and checks its deadline every watchEveryMs (a quarter
+        // of a second by default), not every heartbeat: see watchEveryMs.
+        this.#beat = setInterval(
+          () => void this.#tick(),
+          watchEveryMs(conf.heartbeatMs, conf.failureTimeoutMs),
+        );
       },
       stop: async () => {
         clearInterval(this.#beat);

@@ -15,6 +15,18 @@ import { asDarkroomError, isDriveFull } from '../errors/darkroom-error.js';
 import type { Logger } from '../logger.js';
 import type { InstanceView, ProjectionState } from '../projections/state.js';
 
+/**
+ * How often deadlines are checked and the drive-side signs of life (alive files, the lease) are
+ * read: a quarter of a second with the default timings (heartbeatMs 1000, failureTimeoutMs 4000),
+ * never more often than every 100 ms, never less often than every heartbeat. A sign of life is
+ * dated when it is *seen*, never earlier (a silence is never overestimated); reading only every
+ * heartbeat dated the last one up to a heartbeat late and checked the deadline up to a heartbeat
+ * late, which put up to 2 s on top of failureTimeoutMs before a failover (docs/cluster.md).
+ */
+export function watchEveryMs(heartbeatMs: number, failureTimeoutMs: number): number {
+  return Math.min(heartbeatMs, Math.max(100, Math.round(failureTimeoutMs / 16)));
+}
+
 export interface LivenessOptions {
   readonly sharedDir: string;
   readonly instanceId: string;
@@ -27,6 +39,11 @@ export interface LivenessOptions {
   /** This instance's incarnation (0 before InstanceStarted is acknowledged). */
   readonly inc: () => number;
   readonly peers: () => readonly PeerView[];
+  /**
+   * True while this instance acts as coordinator (it declares instances lost): then the alive
+   * files are read every `watchEveryMs`, otherwise every heartbeat. Default: never.
+   */
+  readonly judging?: () => boolean;
 }
 
 export interface StorageHealth {
@@ -69,6 +86,8 @@ export class Liveness {
   #writing = false;
   #reading = false;
   #timer: NodeJS.Timeout | undefined;
+  #readTimer: NodeJS.Timeout | undefined;
+  #lastReadAt = -Infinity;
   #wasStalled = false;
   readonly #startedAt: number;
 
@@ -86,11 +105,18 @@ export class Liveness {
   start(): void {
     this.#tick();
     this.#timer = setInterval(() => this.#tick(), this.#o.heartbeatMs);
+    const every = watchEveryMs(this.#o.heartbeatMs, this.#o.failureTimeoutMs);
+    this.#readTimer = setInterval(() => {
+      const due = this.#o.clock.now() - this.#lastReadAt >= this.#o.heartbeatMs - every / 2;
+      if (due || this.#o.judging?.() === true) void this.#read();
+    }, every);
   }
 
   stop(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#readTimer);
     this.#timer = undefined;
+    this.#readTimer = undefined;
   }
 
   /** Writes the alive file once now (the first sign of life after InstanceStarted) and waits for it. */
@@ -160,7 +186,6 @@ export class Liveness {
       () => (this.#lastWriteError = undefined),
       (err: unknown) => (this.#lastWriteError = err),
     );
-    void this.#read();
     const s = this.storage();
     if (s.stalled !== this.#wasStalled) {
       this.#wasStalled = s.stalled;
@@ -210,6 +235,7 @@ export class Liveness {
   async #read(): Promise<void> {
     if (this.#reading) return;
     this.#reading = true;
+    this.#lastReadAt = this.#o.clock.now();
     try {
       const files = await readAliveFiles(this.#o.sharedDir);
       const now = this.#o.clock.now();
