@@ -12,10 +12,8 @@
 // and carry the protocol version (peer-messages.ts). ws stays behind this one door, with a
 // small explicit maxPayload.
 import { randomBytes } from 'node:crypto';
-import { promises as dns } from 'node:dns';
-import { readFileSync } from 'node:fs';
-import { isIP, type AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 import { systemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ServerEntry } from './conf.js';
@@ -29,7 +27,14 @@ import {
   type PeerMessage,
 } from './peer-messages.js';
 
+import { hostsFile, resolveHost } from './peer-hosts.js';
+import { frameText, PEER_MAX_PAYLOAD, urlHost } from './peer-socket.js';
+
 export type { Beat } from './peer-messages.js';
+// Kept importable from here (callers of the mesh's first version).
+export { resolveHost } from './peer-hosts.js';
+export { PEER_MAX_PAYLOAD } from './peer-socket.js';
+export { probeClusterPort, type PortProbe } from './port-probe.js';
 
 export interface PeerView {
   readonly name: string;
@@ -74,8 +79,6 @@ export interface PeerMeshOptions {
 
 export type MeshStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** Largest message accepted: beats and wake-ups are tiny. */
-export const PEER_MAX_PAYLOAD = 16 * 1024;
 /** A connection that has not authenticated within this time is closed. */
 const HANDSHAKE_MS = 5_000;
 /** A `darkroom doctor` session is closed after this long. */
@@ -92,57 +95,6 @@ interface PeerState {
   malformed?: string;
   redialMs: number;
   redialTimer?: NodeJS.Timeout;
-}
-
-function frameText(data: RawData): string {
-  const buf = Array.isArray(data)
-    ? Buffer.concat(data)
-    : Buffer.isBuffer(data)
-      ? data
-      : Buffer.from(new Uint8Array(data));
-  return buf.toString('utf8');
-}
-
-/** Names from /etc/hosts, read once when the mesh starts (c-ares does not read it). */
-function hostsFile(): Map<string, string> {
-  const out = new Map<string, string>();
-  let text: string;
-  try {
-    text = readFileSync('/etc/hosts', 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
-    if (addr === undefined || isIP(addr) === 0) continue;
-    for (const n of names) if (!out.has(n.toLowerCase())) out.set(n.toLowerCase(), addr);
-  }
-  return out;
-}
-
-/**
- * A numeric address for `host` without libuv's pool: numeric as is, /etc/hosts (read at start),
- * then DNS through c-ares (A, then AAAA). Throws when the name does not resolve.
- */
-export async function resolveHost(host: string, hosts: ReadonlyMap<string, string>): Promise<string> {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIP(bare) !== 0) return bare;
-  const known =
-    hosts.get(bare.toLowerCase()) ?? (bare.toLowerCase() === 'localhost' ? '127.0.0.1' : undefined);
-  if (known !== undefined) return known;
-  try {
-    const [a] = await dns.resolve4(bare);
-    if (a !== undefined) return a;
-  } catch {
-    // try AAAA
-  }
-  const [aaaa] = await dns.resolve6(bare);
-  if (aaaa === undefined) throw new Error(`${host} has no address`);
-  return aaaa;
-}
-
-function urlHost(addr: string): string {
-  return isIP(addr) === 6 ? `[${addr}]` : addr;
 }
 
 export class PeerMesh {
@@ -476,54 +428,4 @@ export class PeerMesh {
 
 function send(ws: WebSocket, m: OutgoingMessage): void {
   ws.send(encodePeerMessage(m));
-}
-
-/** What a cluster port answered to `probeClusterPort`. */
-export type PortProbe = { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
-
-/**
- * Does the cluster port of `entry` answer, as that server? Opens a connection, waits for the
- * acceptor's challenge (which names the server) and closes without introducing itself: no
- * secret is used or learnt, and the instance logs nothing for it. For `darkroom cluster status`.
- */
-export async function probeClusterPort(entry: ServerEntry, timeoutMs: number): Promise<PortProbe> {
-  let addr: string;
-  try {
-    addr = await resolveHost(entry.host, hostsFile());
-  } catch (err) {
-    return { reachable: false, reason: `${entry.host} does not resolve: ${(err as Error).message}` };
-  }
-  return new Promise<PortProbe>((resolve) => {
-    const ws = new WebSocket(`ws://${urlHost(addr)}:${entry.clusterPort}/`, {
-      maxPayload: PEER_MAX_PAYLOAD,
-      handshakeTimeout: timeoutMs,
-      perMessageDeflate: false,
-    });
-    let done = false;
-    const finish = (p: PortProbe): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      ws.terminate();
-      resolve(p);
-    };
-    const timer = setTimeout(
-      () => finish({ reachable: false, reason: `no answer within ${timeoutMs} ms` }),
-      timeoutMs,
-    );
-    ws.on('message', (data) => {
-      const d = decodePeerMessage(frameText(data));
-      if (!d.ok) return finish({ reachable: false, reason: `it answered, but ${d.why}` });
-      if (d.message.t !== 'challenge')
-        return finish({ reachable: false, reason: 'it did not send a challenge' });
-      if (d.message.name !== entry.name) {
-        return finish({ reachable: false, reason: `${d.message.name} answered there, not ${entry.name}` });
-      }
-      finish({ reachable: true });
-    });
-    ws.on('error', (err: NodeJS.ErrnoException) =>
-      finish({ reachable: false, reason: err.code ?? err.message }),
-    );
-    ws.on('close', () => finish({ reachable: false, reason: 'closed before saying who it is' }));
-  });
 }
