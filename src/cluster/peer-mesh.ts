@@ -72,6 +72,14 @@ export interface PeerMeshOptions {
   readonly listenHost?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * An authenticated connection over which nothing has arrived for this long is closed (and a
+   * dialled one dialled again with backoff): a peer that is SIGSTOPped or behind a cut cable
+   * leaves a half-open TCP connection that would otherwise look connected for ever. Peers beat
+   * every heartbeatMs on every connection, so silence is the sign. Default 4 × heartbeatMs; an
+   * instance passes failureTimeoutMs.
+   */
+  readonly idleCloseMs?: number;
   /** Redial backoff (ms): doubles from min to max, with ±20 % jitter. */
   readonly redial?: { readonly minMs: number; readonly maxMs: number };
   readonly random?: (bytes: number) => Buffer;
@@ -104,6 +112,8 @@ export class PeerMesh {
   readonly #random: (n: number) => Buffer;
   readonly #peers = new Map<string, PeerState>();
   readonly #pending = new Set<WebSocket>();
+  /** clock.now() of the last message on each authenticated connection. */
+  readonly #lastIn = new WeakMap<WebSocket, number>();
   #server: WebSocketServer | undefined;
   #hosts: ReadonlyMap<string, string> = new Map();
   #beatTimer: NodeJS.Timeout | undefined;
@@ -361,6 +371,8 @@ export class PeerMesh {
     const old = p[side];
     p[side] = ws;
     old?.terminate();
+    this.#lastIn.set(ws, this.#clock.now());
+    ws.on('message', () => this.#lastIn.set(ws, this.#clock.now()));
     p.refused = undefined;
     p.redialMs = this.#o.redial?.minMs ?? 100;
     this.#log.info({ peer: name, side }, `connected with ${name} (${side})`);
@@ -413,8 +425,22 @@ export class PeerMesh {
 
   #sendBeats(): void {
     const msg = encodePeerMessage({ t: 'beat', beat: this.#o.beat() });
-    for (const p of this.#peers.values()) {
-      for (const ws of [p.dialled, p.accepted]) if (ws?.readyState === WebSocket.OPEN) ws.send(msg);
+    const idleMs = this.#o.idleCloseMs ?? 4 * this.#o.heartbeatMs;
+    const now = this.#clock.now();
+    for (const [name, p] of this.#peers) {
+      for (const ws of [p.dialled, p.accepted]) {
+        if (ws === undefined) continue;
+        const quiet = now - (this.#lastIn.get(ws) ?? now);
+        if (quiet >= idleMs) {
+          // 'close' follows: the dialled side dials again with backoff, the peer's own dial
+          // (or ours) replaces the accepted one; one connection per side at a time.
+          this.#log.warn(
+            { peer: name, quietMs: Math.round(quiet) },
+            `closing the connection with ${name}: nothing heard over it for ${Math.round(quiet)} ms (paused, or the network between us is cut)`,
+          );
+          ws.terminate();
+        } else if (ws.readyState === WebSocket.OPEN) ws.send(msg);
+      }
     }
   }
 

@@ -370,6 +370,7 @@ export class Instance {
           servers: conf.servers,
           secret: conf.secret,
           heartbeatMs: conf.heartbeatMs,
+          idleCloseMs: conf.failureTimeoutMs,
           beat: () => this.beat(),
           onBeat: (peer, beat) => this.#liveness.heard(peer, beat),
           onGrew: () => log.wake(),

@@ -171,6 +171,80 @@ describe('peer mesh', () => {
   });
 });
 
+describe('peer mesh: a peer that goes silent (SIGSTOP, a cut cable: a half-open connection)', () => {
+  it('closes a connection over which nothing arrives for idleCloseMs, and dials again: one connection at a time', async () => {
+    const servers = entries(['a', 'b'], await freePorts(2));
+    const [ea, eb] = [servers[0]!, servers[1]!];
+    // b is a fake acceptor that authenticates a's dial, then says nothing more (a paused process).
+    const { WebSocketServer } = await import('ws');
+    const fake = new WebSocketServer({ port: eb.clusterPort, host: '127.0.0.1' });
+    let open = 0;
+    let most = 0;
+    let accepted = 0;
+    fake.on('connection', (ws) => {
+      accepted++;
+      open++;
+      most = Math.max(most, open);
+      ws.on('close', () => open--);
+      const nonce = 'ab'.repeat(16);
+      ws.send(JSON.stringify({ v: PEER_PROTOCOL_VERSION, t: 'challenge', name: 'b', nonce }));
+      ws.on('message', (data: Buffer) => {
+        const d = decodePeerMessage(data.toString());
+        if (
+          d.ok &&
+          d.message.t === 'hello' &&
+          verifyPeerProof('s3cret', nonce, 'a', 'dialer', d.message.mac)
+        ) {
+          const mac = peerProof('s3cret', d.message.nonce, 'b', 'acceptor');
+          ws.send(JSON.stringify({ v: PEER_PROTOCOL_VERSION, t: 'welcome', mac }));
+        }
+      });
+    });
+    try {
+      const logs: string[] = [];
+      const mesh = new PeerMesh({
+        self: ea,
+        servers,
+        secret: 's3cret',
+        heartbeatMs: 50,
+        idleCloseMs: 300,
+        listenHost: '127.0.0.1',
+        redial: { minMs: 20, maxMs: 200 },
+        logger: pino({ level: 'info' }, { write: (l: string) => logs.push(l) }),
+        beat: () => beatOf('a', 1),
+      });
+      meshes.push(mesh);
+      await mesh.start();
+      await until('a connected with b', () => mesh.peers()[0]?.dialled === true);
+      await until('a closed the silent connection', () =>
+        logs.some((l) => l.includes('closing the connection with b: nothing heard over it')),
+      );
+      await until('a dialled b again', () => accepted >= 2 && mesh.peers()[0]?.dialled === true);
+      expect(most, 'never two connections from a to b at once').toBe(1);
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
+  it('keeps a connection over which heartbeats keep coming', async () => {
+    const servers = entries(['a', 'b'], await freePorts(2));
+    const a = node(servers[0]!, servers);
+    const b = node(servers[1]!, servers);
+    await a.mesh.start();
+    await b.mesh.start();
+    await until(
+      'connected both ways',
+      () =>
+        a.mesh.peers().every((p) => p.dialled && p.accepted) &&
+        b.mesh.peers().every((p) => p.dialled && p.accepted),
+    );
+    // 20 heartbeats (4 × heartbeatMs is the idle limit here): still the same connections.
+    const from = a.beats.length;
+    await until('20 more beats', () => a.beats.length >= from + 20);
+    expect(a.logs.concat(b.logs).filter((l) => l.includes('closing the connection'))).toEqual([]);
+  });
+});
+
 describe('peer messages', () => {
   it('are validated, and carry the protocol version', () => {
     expect(decodePeerMessage('{"v":1,"t":"grew","seq":5}')).toEqual({
