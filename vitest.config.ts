@@ -61,10 +61,7 @@ export default defineConfig({
         test: {
           name: 'soak',
           globalSetup,
-          include: [
-            'test/faults/soak.test.ts',
-            'test/faults/crash-points.test.ts',
-          ],
+          include: ['test/faults/soak.test.ts', 'test/faults/crash-points.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 90_000,
           fileParallelism: false,
