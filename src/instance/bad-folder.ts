@@ -63,8 +63,8 @@ export async function moveToBad(
   }
   const rel = dirname(relPath);
   const dest = join(badDir, rel === '.' ? '' : rel);
-  const path = await moveExclusive(input, dest, basename(relPath));
-  await writeExclusive(dest, `${basename(path)}.error.txt`, errorText(report, relPath));
-  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path: toDrivePath(sharedDir, path) })}\n`);
-  return path;
+  return moveExclusive(input, dest, basename(relPath), async (path) => {
+    await writeExclusive(dest, `${basename(path)}.error.txt`, errorText(report, relPath));
+    await writeFile(join(workDir, MARKER), `${JSON.stringify({ path: toDrivePath(sharedDir, path) })}\n`);
+  });
 }

@@ -52,18 +52,23 @@ async function placeExclusive(src: string, dest: string): Promise<boolean> {
 
 /**
  * Moves `src` into `destDir` under `fileName`, adding a counter while the name is taken.
- * Returns the final path. Touches the shared drive.
+ * Returns the final path. Touches the shared drive. `placed` runs after the new name exists and
+ * before `src` is removed: a caller records the destination there (a marker in the job's work
+ * folder), so a crash never leaves the file moved with nothing saying where — a rerun finds `src`
+ * still there, recognises the earlier name as the same file and records it again.
  */
-export async function moveExclusive(src: string, destDir: string, fileName: string): Promise<string> {
+export async function moveExclusive(
+  src: string,
+  destDir: string,
+  fileName: string,
+  placed?: (dest: string) => Promise<void>,
+): Promise<string> {
   await mkdir(destDir, { recursive: true });
   for (let n = 0; ; n++) {
     const dest = join(destDir, counterName(fileName, n));
-    if (await placeExclusive(src, dest)) {
-      await unlink(src);
-      return dest;
-    }
     // A crash after an earlier link left `dest` as a second name of this very file.
-    if (await sameFile(src, dest)) {
+    if ((await placeExclusive(src, dest)) || (await sameFile(src, dest))) {
+      if (placed !== undefined) await placed(dest);
       await unlink(src);
       return dest;
     }

@@ -241,15 +241,24 @@ async function handleOriginal(
   if (done !== undefined) {
     return done.path === undefined ? done : { ...done, path: fromDrivePath(ctx.sharedDir, done.path) };
   }
+  const record = async (fate: OriginalFate): Promise<void> => {
+    const recorded =
+      fate.path === undefined ? fate : { ...fate, path: toDrivePath(ctx.sharedDir, fate.path) };
+    await writeFile(join(workDir, ORIGINAL), `${JSON.stringify(recorded)}\n`);
+  };
   let fate: OriginalFate;
   if (settings.originals === 'keep') {
     const rel = dirname(ctx.job.relPath);
+    // The marker is written before the work copy goes: a crash between the two must not leave a
+    // rerun looking for a work copy that is already in the originals folder (a 20-minute soak
+    // saw one job released thousands of times on that ENOENT).
     const path = await moveExclusive(
       input,
       rel === '.' ? plan.originalsDir : join(plan.originalsDir, rel),
       basename(ctx.job.relPath),
+      (dest) => record({ action: 'archived', path: dest }),
     );
-    fate = { action: 'archived', path };
+    return { action: 'archived', path };
   } else if (settings.originals === 'delete') {
     await unlink(input).catch((err: unknown) => {
       if ((err as { code?: string }).code !== 'ENOENT') throw err;
@@ -258,8 +267,7 @@ async function handleOriginal(
   } else {
     fate = { action: 'left', path: input };
   }
-  const recorded = fate.path === undefined ? fate : { ...fate, path: toDrivePath(ctx.sharedDir, fate.path) };
-  await writeFile(join(workDir, ORIGINAL), `${JSON.stringify(recorded)}\n`);
+  await record(fate);
   return fate;
 }
 

@@ -165,4 +165,21 @@ describe('moveExclusive', () => {
     expect(await readdir(bad)).toEqual(['x.jpg']);
     expect((await readdir(root)).sort()).toEqual(['bad', 'out', 'work'].filter((d) => d !== 'out'));
   });
+
+  it('records the destination before the source goes: a crash in between leaves the source for the rerun', async () => {
+    const dir = join(root, 'originals');
+    const src = join(root, 'x.jpg');
+    await writeFile(src, 'data');
+    const crash = moveExclusive(src, dir, 'x.jpg', () => Promise.reject(new Error('killed')));
+    await expect(crash).rejects.toThrow('killed');
+    expect(await readFile(src, 'utf8')).toBe('data');
+    const seen: string[] = [];
+    const dest = await moveExclusive(src, dir, 'x.jpg', async (d) => {
+      seen.push(d);
+    });
+    expect(dest).toBe(join(dir, 'x.jpg'));
+    expect(seen).toEqual([dest]);
+    expect(await readdir(dir)).toEqual(['x.jpg']);
+    expect(await readdir(root)).not.toContain('x.jpg');
+  });
 });
