@@ -622,6 +622,7 @@ export class Instance {
       clock: this.#clock,
       logger: this.#logger.child({ component: 'worker' }),
       onFault: this.#fault,
+      sharedDir: conf.sharedDir,
     });
   }
 

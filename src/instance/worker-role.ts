@@ -3,6 +3,7 @@
 // drain finishes or releases what it holds. A slot that frees hands itself to the next job
 // assigned ahead: the outcome and that job's JobStarted go in one durable batch.
 import type { Clock } from '../clock.js';
+import { drivePathsIn } from '../drive-path.js';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Condition } from '../events/conditions.js';
@@ -43,6 +44,18 @@ export interface WorkerRoleOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onFault: (err: unknown, where: string) => void;
+  /** This instance's mount of the drive: fault reasons in the log name drive paths, not it. */
+  readonly sharedDir?: string;
+}
+
+/**
+ * The reason a `JobReleased` records for a fault: the error's message with every path inside the
+ * drive written as its drive path (a message such as ENOENT's names files as this mount sees them,
+ * and events must never carry one instance's mount path). Pure.
+ */
+export function faultReason(err: unknown, sharedDir: string | undefined): string {
+  const text = `fault: ${err instanceof Error ? err.message : String(err)}`;
+  return sharedDir === undefined ? text : drivePathsIn(sharedDir, text);
 }
 
 /** How a JobStarted append ended: written, refused (the attempt moved on), or a fault. */
@@ -168,7 +181,7 @@ export class WorkerRole {
       // released so the job runs again, and the release's own condition makes that safe either way.
       const err = start.err;
       this.#o.onFault(err, `job ${job.jobId} start`);
-      await this.#release(job, `fault: ${err instanceof Error ? err.message : String(err)}`);
+      await this.#release(job, faultReason(err, this.#o.sharedDir));
       return;
     }
     const guard: AttemptGuard = {
@@ -203,7 +216,7 @@ export class WorkerRole {
       }
       // A fault (drive, bug): release the attempt so it is retried; maxAttempts bounds the retries.
       this.#o.onFault(err, `job ${job.jobId}`);
-      await this.#release(job, `fault: ${err instanceof Error ? err.message : String(err)}`);
+      await this.#release(job, faultReason(err, this.#o.sharedDir));
       return;
     }
     try {
