@@ -183,11 +183,24 @@ describe('a stalled drive (SIGSTOP of one instance’s bindfs)', () => {
       // Never elected while stalled; the held jobs finished elsewhere; b works again afterwards.
       const elected = records.filter((r) => r.type === 'CoordinatorElected').map((r) => r.data.instanceId);
       expect(elected).toEqual(['a', 'c']);
+      // The jobs b still held when it was declared lost finished elsewhere. (Not `held` itself,
+      // read before the stall: b may have finished that job in the moment before its drive hung.)
+      const lost = records.find((r) => r.type === 'InstanceLost' && r.data.instanceId === 'b')!;
+      const heldWhenLost = heldBy(
+        records.filter((r) => r.seq < lost.seq),
+        'b',
+      );
+      for (const jobId of heldWhenLost) {
+        const done = records.find((r) => r.type === 'JobCompleted' && r.data.jobId === jobId);
+        expect(done?.inc, `${jobId} done at ${done?.seq} by ${done?.by}, b lost at ${lost.seq}`).not.toBe(
+          oldInc,
+        );
+      }
       for (const jobId of held) {
         const done = records.find((r) => r.type === 'JobCompleted' && r.data.jobId === jobId);
-        expect(done?.inc, jobId).not.toBe(oldInc);
+        if (done?.inc === oldInc)
+          expect(done.seq, `${jobId} finished by b before it was declared lost`).toBeLessThan(lost.seq);
       }
-      const lost = records.find((r) => r.type === 'InstanceLost' && r.data.instanceId === 'b')!;
       const staleAfterLost = records.filter((r) => r.seq > lost.seq && r.by === 'b' && r.inc === oldInc);
       expect(staleAfterLost.map((r) => `${r.seq} ${r.type}`)).toEqual([]);
       expect(records.some((r) => r.type === 'JobCompleted' && r.by === 'b' && r.seq > lost.seq)).toBe(true);
