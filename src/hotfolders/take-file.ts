@@ -10,22 +10,12 @@
 // Invariant relying on it: invariant 1 (a file in a hotfolder ends in exactly one place): one
 //   input, one work folder, one JobSubmitted (orphan recovery submits those whose append was lost).
 import { constants } from 'node:fs';
-import {
-  copyFile,
-  mkdir,
-  open,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError, isDriveFull } from '../errors/darkroom-error.js';
+import { isMarkerTemp, writeMarker } from '../instance/work-marker.js';
 
 /** The manifest's name: a dotfile, so no input (hotfolders ignore dotfiles) can ever be named so. */
 export const manifestName = '.darkroom-job.json';
@@ -93,7 +83,8 @@ export async function takeFile(
       file,
     };
     try {
-      await writeDurable(join(workDir, manifestName), `${JSON.stringify(manifest)}\n`);
+      // Whole or not at all (temp + rename): a kill mid-write must not leave an empty manifest.
+      await writeMarker(join(workDir, manifestName), manifest, { durable: true });
     } catch (err) {
       // E.g. a full drive: nothing was taken yet, the input stays where it is; no half manifest
       // is left for orphan recovery to puzzle over.
@@ -157,7 +148,10 @@ export type OrphanKind =
   | 'taken'
   /** A cross-file-system take stopped after the claim: `resumeClaimedTake`, then submit. */
   | 'claimed'
-  /** A manifest but no input and no claim: the take never happened; `discardWork`. */
+  /**
+   * The take never happened: a manifest but no input and no claim, or (no `manifest`) a folder
+   * holding nothing but a marker's temp — a take killed before its manifest was in place; `discardWork`.
+   */
   | 'abandoned'
   /** No readable manifest (an upload or a foreign folder): left to the caller. */
   | 'unknown';
@@ -214,16 +208,18 @@ export async function findOrphanedWork(
       manifest = workManifestSchema.parse(JSON.parse(text));
       mtimeMs = st.mtimeMs;
     } catch {
-      out.push({ ...base, kind: 'unknown' });
+      // A take killed between its mkdir and the manifest's rename leaves an empty folder (or only
+      // the manifest's temp): abandoned once old enough. Anything else is not ours to judge.
+      const names = await readdir(workDir).catch(() => undefined);
+      const dir = await statOrUndefined(workDir);
+      if (names === undefined || dir === undefined || !names.every(isMarkerTemp)) {
+        out.push({ ...base, kind: 'unknown' });
+      } else if (!tooYoung(dir.mtimeMs, options)) {
+        out.push({ ...base, kind: 'abandoned' });
+      }
       continue;
     }
-    if (
-      options.minAgeMs !== undefined &&
-      options.nowMs !== undefined &&
-      options.nowMs - mtimeMs < options.minAgeMs
-    ) {
-      continue;
-    }
+    if (tooYoung(mtimeMs, options)) continue;
     const input = await statOrUndefined(join(workDir, manifest.file));
     if (input) {
       out.push({ ...base, kind: 'taken', manifest, bytes: input.size });
@@ -259,16 +255,6 @@ export async function discardWork(sharedDir: string, jobId: string): Promise<voi
   await rm(workDirOf(sharedDir, jobId), { recursive: true, force: true });
 }
 
-async function writeDurable(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { flag: 'wx' });
-  const fh = await open(path, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** fsync of a folder so a rename in it survives a crash; some file systems refuse it (ignored). */
 async function syncDir(dir: string): Promise<void> {
   let fh;
@@ -280,6 +266,10 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh?.close();
   }
+}
+
+function tooYoung(mtimeMs: number, o: OrphanScanOptions): boolean {
+  return o.minAgeMs !== undefined && o.nowMs !== undefined && o.nowMs - mtimeMs < o.minAgeMs;
 }
 
 async function statOrUndefined(path: string) {

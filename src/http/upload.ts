@@ -8,12 +8,13 @@
 // Invariant relying on it: a client-given name can never leave the job's work folder; a crash
 //   before the append leaves an orphan that orphan recovery submits or discards.
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { manifestName, workDirOf, type WorkManifest } from '../hotfolders/take-file.js';
+import { writeMarker } from '../instance/work-marker.js';
 
 /**
  * The file name a client-given `name` may have in a work folder: its last path component (either
@@ -65,7 +66,7 @@ export async function storeUpload(
   await mkdir(workDir);
   try {
     const manifest: WorkManifest = { jobId, channel, relPath: file, source: `upload:${file}`, file };
-    await writeFile(join(workDir, manifestName), `${JSON.stringify(manifest)}\n`);
+    await writeMarker(join(workDir, manifestName), manifest);
     const part = join(workDir, '.upload.part');
     await pipeline(body, limiter(limit), createWriteStream(part, { flags: 'wx' }));
     const fh = await open(part, 'r');

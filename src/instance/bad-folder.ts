@@ -3,15 +3,16 @@
 //
 // Files touched: the job's input in work/<jobId>/, `<bad>/<relDir>/<name>[-N]`, its
 // `.error.txt`, and the marker work/<jobId>/.darkroom-bad.json (naming the bad file by its drive
-// path, src/drive-path.ts).
+// path, src/drive-path.ts; written whole: src/instance/work-marker.ts).
 // Atomic operation: link(input, bad name) via moveExclusive — never replaces an earlier bad file;
 // the error file is created with `wx`.
 // Invariant relying on it: invariant 1 (one place per input) and 6 (a clear error report); a rerun
 // after a crash finds the marker and does not move or report twice.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { moveExclusive, writeExclusive } from './exclusive-move.js';
+import { writeMarker } from './work-marker.js';
 
 export interface BadReport {
   readonly code: string;
@@ -65,6 +66,6 @@ export async function moveToBad(
   const dest = join(badDir, rel === '.' ? '' : rel);
   return moveExclusive(input, dest, basename(relPath), async (path) => {
     await writeExclusive(dest, `${basename(path)}.error.txt`, errorText(report, relPath));
-    await writeFile(join(workDir, MARKER), `${JSON.stringify({ path: toDrivePath(sharedDir, path) })}\n`);
+    await writeMarker(join(workDir, MARKER), { path: toDrivePath(sharedDir, path) });
   });
 }

@@ -295,15 +295,15 @@ export class Ingest {
     let submitted = 0;
     for (const orphan of orphans) {
       const m = orphan.manifest;
+      if (orphan.kind === 'abandoned') {
+        await discardWork(this.#o.sharedDir, orphan.jobId);
+        continue;
+      }
       if (orphan.kind === 'unknown' || m === undefined) {
         this.#o.logger.warn(
           { workDir: orphan.workDir },
           'work folder without a manifest and without a job: left alone',
         );
-        continue;
-      }
-      if (orphan.kind === 'abandoned') {
-        await discardWork(this.#o.sharedDir, orphan.jobId);
         continue;
       }
       const taken: TakenFile =

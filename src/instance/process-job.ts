@@ -20,6 +20,7 @@ import { moveExclusive } from './exclusive-move.js';
 import type { JobContext } from './job-context.js';
 import { noopImageArmed } from './job-hooks.js';
 import { publishOutput, readPublished } from './publish-output.js';
+import { writeMarker } from './work-marker.js';
 import { routed } from './route-job.js';
 import type { JobResultPlan } from './worker-role.js';
 
@@ -244,7 +245,7 @@ async function handleOriginal(
   const record = async (fate: OriginalFate): Promise<void> => {
     const recorded =
       fate.path === undefined ? fate : { ...fate, path: toDrivePath(ctx.sharedDir, fate.path) };
-    await writeFile(join(workDir, ORIGINAL), `${JSON.stringify(recorded)}\n`);
+    await writeMarker(join(workDir, ORIGINAL), recorded);
   };
   let fate: OriginalFate;
   if (settings.originals === 'keep') {

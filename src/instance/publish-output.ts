@@ -2,8 +2,10 @@
 // exclusive operation, so a rerun can neither add a second output nor replace another job's.
 //
 // Files touched: <outDir>/.darkroom-<jobId>-<attempt>.tmp, <outDir>/<name>[-N].<ext>,
-// <workDir>/publish.intent and <workDir>/published.json (the job's own work folder; it names the
-// output by its drive path, src/drive-path.ts, so an instance with another mount reads it right).
+// <workDir>/.darkroom-publish.intent and <workDir>/.darkroom-published.json (the job's own work
+// folder; it names the output by its drive path, src/drive-path.ts, so an instance with another
+// mount reads it right; written whole, src/instance/work-marker.ts). The intent is read only for
+// its existence: an empty one left by a kill means the same as a full one.
 // Atomic operation: link(temp, final) — EEXIST instead of replacing (counter and fail modes);
 // in overwrite mode rename(temp, final), which replaces by the channel's explicit choice.
 // Invariant relying on it: invariant 1 — one output per job. A rerun finds an earlier
@@ -26,6 +28,7 @@ import { extname, join } from 'node:path';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
 import { DarkroomError } from '../errors/darkroom-error.js';
 import { counterName } from './exclusive-move.js';
+import { writeMarker } from './work-marker.js';
 
 export type OnOutputExists = 'overwrite' | 'counter' | 'fail';
 
@@ -152,7 +155,7 @@ async function writeTemp(path: string, data: Uint8Array): Promise<void> {
  */
 async function record(req: PublishRequest, path: string, temp?: string): Promise<void> {
   const drivePath = toDrivePath(req.sharedDir, path);
-  await writeFile(join(req.workDir, DONE), `${JSON.stringify({ path: drivePath, jobId: req.jobId })}\n`);
+  await writeMarker(join(req.workDir, DONE), { path: drivePath, jobId: req.jobId });
   if (temp !== undefined) await unlink(temp).catch(() => undefined);
   else await removeTemps(req.outputDir, req.jobId);
 }

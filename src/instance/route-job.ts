@@ -2,7 +2,7 @@
 // or into another channel's input folder (that channel then takes it like any dropped file).
 // Facts: the name and size, and from the image header (image-facts.ts) the format, colour space,
 // displayed width/height and EXIF/IPTC/stamp fields.
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { resolveChannelFolder } from '../channels/channel-settings.js';
 import { fromDrivePath, toDrivePath } from '../drive-path.js';
@@ -13,6 +13,7 @@ import { sniffFormat } from '../imaging/image-input.js';
 import { planOf, type RoutingPlan } from './channel-plan.js';
 import { moveExclusive } from './exclusive-move.js';
 import type { JobContext } from './job-context.js';
+import { writeMarker } from './work-marker.js';
 import type { JobResultPlan } from './worker-role.js';
 
 /** Name and size from the job; format, colour space, size and metadata fields from the image header. */
@@ -95,8 +96,11 @@ export async function routeJob(ctx: JobContext, plan: RoutingPlan): Promise<JobR
     dir = targetPlan.input;
   }
   await ctx.guard.check();
-  const path = await moveExclusive(input, dir, basename(job.relPath));
-  await writeFile(join(workDir, MARKER), `${JSON.stringify({ path: toDrivePath(ctx.sharedDir, path) })}\n`);
+  // The marker is written before the work copy goes (as for originals): a crash between the two
+  // leaves the work copy, and the rerun recognises its earlier link and records it again.
+  const path = await moveExclusive(input, dir, basename(job.relPath), (dest) =>
+    writeMarker(join(workDir, MARKER), { path: toDrivePath(ctx.sharedDir, dest) }),
+  );
   ctx.logger.info({ jobId: job.jobId, to, path }, 'routed');
   return routed(ctx, path);
 }
