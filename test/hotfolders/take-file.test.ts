@@ -112,17 +112,30 @@ describe('findOrphanedWork', () => {
     await writeFile(join(shared, 'work', 'JC', manifestName), manifest('JC', 'img-000.jpg'));
     await rename(join(input, 'img-000.jpg'), claimPathOf(join(input, 'img-000.jpg'), 'JC'));
     await mkdir(join(shared, 'work', 'JU'));
+    await writeFile(join(shared, 'work', 'JU', 'foreign.txt'), 'not ours');
+    // Takes killed before their manifest was in place: an empty folder, one with only the temp.
+    await mkdir(join(shared, 'work', 'JE'));
+    await mkdir(join(shared, 'work', 'JT'));
+    await writeFile(join(shared, 'work', 'JT', `${manifestName}.4242-0.tmp`), '{"jobId":"JT","chan');
 
     const orphans = await findOrphanedWork(shared, new Set());
     expect(orphans.map((o) => [o.jobId, o.kind])).toEqual([
       ['JA', 'abandoned'],
       ['JC', 'claimed'],
+      ['JE', 'abandoned'],
+      ['JT', 'abandoned'],
       ['JU', 'unknown'],
     ]);
+    // Too young to judge: a take may be between its mkdir and its manifest right now.
+    expect(
+      (await findOrphanedWork(shared, new Set(), { minAgeMs: 60_000, nowMs: Date.now() })).map(
+        (o) => o.jobId,
+      ),
+    ).toEqual(['JU']);
     const resumed = await resumeClaimedTake(orphans[1]!);
     expect(resumed).toMatchObject({ jobId: 'JC', file: 'img-000.jpg', bytes: 22 });
     expect(await readdir(input)).toEqual(['img-001.jpg']);
-    await discardWork(shared, 'JA');
+    for (const id of ['JA', 'JE', 'JT']) await discardWork(shared, id);
     expect((await findOrphanedWork(shared, new Set())).map((o) => [o.jobId, o.kind])).toEqual([
       ['JC', 'taken'],
       ['JU', 'unknown'],
