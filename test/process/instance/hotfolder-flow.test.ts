@@ -111,6 +111,16 @@ describe('darkroom start: the hotfolder flow', () => {
       30_000,
       a.output,
     );
+    // The output's name exists a moment before its temp name goes: look once the job is final.
+    await waitFor(
+      'after.jpg completed',
+      async () => {
+        const { submitted, final } = await outcomes(d.shared);
+        return (submitted.get('after.jpg') ?? []).some((id) => final.has(id));
+      },
+      30_000,
+      a.output,
+    );
     expect(await listFiles(hot('press', 'out'))).toEqual(['after.png', 'before.jpg']);
   });
 
