@@ -104,6 +104,12 @@ export async function takeFile(
     const code = errCode(err);
     if (code === 'ENOENT') {
       if (meta) await rm(workDir, { recursive: true, force: true });
+      // The input still there: it was our work folder that went (discarded as abandoned while
+      // this take was slow); thrown, so the watcher offers the file again.
+      if ((await statOrUndefined(inputPath)) !== undefined)
+        throw new Error(`work/${jobId} was discarded while ${basename(inputPath)} was being taken`, {
+          cause: err,
+        });
       return undefined;
     }
     if (code !== 'EXDEV') throw err;
@@ -197,6 +203,8 @@ export async function findOrphanedWork(
   const out: OrphanedWork[] = [];
   for (const e of entries.filter((d) => d.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const jobId = e.name;
+    // Job ids never start with a dot; `.discarding-<jobId>` is a discard under way (discardAbandoned).
+    if (jobId.startsWith('.')) continue;
     if (known(jobId) || options.exclude?.has(jobId)) continue;
     const workDir = join(root, jobId);
     const base = { jobId, workDir, workDirRel: `work/${jobId}` };
@@ -250,7 +258,51 @@ export async function resumeClaimedTake(orphan: OrphanedWork): Promise<TakenFile
   };
 }
 
-/** Removes a work folder (an abandoned take, or a finished job's leftovers). */
+const parkedPrefix = '.discarding-';
+
+/**
+ * Discards an abandoned take without ever destroying an input. "No input" may be a cache's view
+ * (a name created through another mount shows late) or a take still under way on a slow or
+ * stalled instance (its manifest written, its rename not yet): so the folder is first renamed to
+ * `work/.discarding-<jobId>` — atomic: a take's rename into the old name fails from then on and
+ * its input stays in the hotfolder — and the parked folder is listed afresh (a name never looked
+ * up, so no cache answers). Only markers there: removed. Anything else (the input after all): put
+ * back as `work/<jobId>`, a taken orphan the next scan submits. Returns true when discarded.
+ * Parked folders left by a crash are resolved by `resolveParkedWork`.
+ */
+export async function discardAbandoned(sharedDir: string, jobId: string): Promise<boolean> {
+  const parked = join(sharedDir, 'work', `${parkedPrefix}${jobId}`);
+  try {
+    await rename(workDirOf(sharedDir, jobId), parked);
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  return settleParked(sharedDir, jobId, parked);
+}
+
+async function settleParked(sharedDir: string, jobId: string, parked: string): Promise<boolean> {
+  const names = await readdir(parked);
+  if (names.every((n) => n === manifestName || isMarkerTemp(n))) {
+    await rm(parked, { recursive: true, force: true });
+    return true;
+  }
+  await rename(parked, workDirOf(sharedDir, jobId));
+  return false;
+}
+
+/** Finishes discards a crash interrupted (`work/.discarding-*`); returns how many were discarded. */
+export async function resolveParkedWork(sharedDir: string): Promise<number> {
+  const root = join(sharedDir, 'work');
+  const names = await readdir(root).catch(() => [] as string[]);
+  let n = 0;
+  for (const name of names.filter((x) => x.startsWith(parkedPrefix))) {
+    if (await settleParked(sharedDir, name.slice(parkedPrefix.length), join(root, name))) n++;
+  }
+  return n;
+}
+
+/** Removes a work folder (a finished job's leftovers). */
 export async function discardWork(sharedDir: string, jobId: string): Promise<void> {
   await rm(workDirOf(sharedDir, jobId), { recursive: true, force: true });
 }

@@ -9,9 +9,11 @@ import { crashAt } from '../events/crash-point.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import type { ReadyFile } from '../hotfolders/hotfolder-watcher.js';
 import {
+  discardAbandoned,
   discardWork,
   findOrphanedWork,
   manifestName,
+  resolveParkedWork,
   resumeClaimedTake,
   takeFile,
   workDirOf,
@@ -292,11 +294,13 @@ export class Ingest {
         nowMs: this.#o.clock.wallTime().getTime(),
       },
     );
+    await resolveParkedWork(this.#o.sharedDir);
     let submitted = 0;
     for (const orphan of orphans) {
       const m = orphan.manifest;
       if (orphan.kind === 'abandoned') {
-        await discardWork(this.#o.sharedDir, orphan.jobId);
+        if (!(await discardAbandoned(this.#o.sharedDir, orphan.jobId)))
+          this.#o.logger.info({ jobId: orphan.jobId }, 'work folder seen without its input holds it: kept');
         continue;
       }
       if (orphan.kind === 'unknown' || m === undefined) {

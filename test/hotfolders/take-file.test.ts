@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   claimPathOf,
+  discardAbandoned,
   discardWork,
   findOrphanedWork,
   manifestName,
+  resolveParkedWork,
   resumeClaimedTake,
   takeFile,
 } from '../../src/hotfolders/take-file.js';
@@ -179,6 +181,42 @@ describe('findOrphanedWork', () => {
       source: string;
     };
     expect(written.source).toBe('hotfolders/c/in/b.jpg');
+  });
+
+  it('discarding an abandoned take never destroys an input that shows up late', async () => {
+    const { shared } = await setup(0);
+    const manifest = (jobId: string) =>
+      JSON.stringify({
+        jobId,
+        channel: 'c',
+        relPath: 'a.jpg',
+        source: 'hotfolders/c/in/a.jpg',
+        file: 'a.jpg',
+      });
+    // JA: the take never happened. JL: scanned as abandoned (its input not visible yet through a
+    // caching view, or renamed in by a slow taker right after the scan), holding the input now.
+    for (const id of ['JA', 'JL']) {
+      await mkdir(join(shared, 'work', id), { recursive: true });
+      await writeFile(join(shared, 'work', id, manifestName), manifest(id));
+    }
+    await writeFile(join(shared, 'work', 'JL', 'a.jpg'), 'the photo');
+    expect(await discardAbandoned(shared, 'JA')).toBe(true);
+    expect(await discardAbandoned(shared, 'JL')).toBe(false);
+    expect(await readdir(join(shared, 'work'))).toEqual(['JL']);
+    expect(await readFile(join(shared, 'work', 'JL', 'a.jpg'), 'utf8')).toBe('the photo');
+    expect((await findOrphanedWork(shared, new Set())).map((o) => [o.jobId, o.kind])).toEqual([
+      ['JL', 'taken'],
+    ]);
+    // A discard killed between its rename and its decision: resolved by the next scan's owner.
+    await mkdir(join(shared, 'work', '.discarding-JB'));
+    await writeFile(join(shared, 'work', '.discarding-JB', manifestName), manifest('JB'));
+    await mkdir(join(shared, 'work', '.discarding-JC'));
+    await writeFile(join(shared, 'work', '.discarding-JC', manifestName), manifest('JC'));
+    await writeFile(join(shared, 'work', '.discarding-JC', 'a.jpg'), 'another photo');
+    expect((await findOrphanedWork(shared, new Set())).map((o) => o.jobId)).toEqual(['JL']);
+    expect(await resolveParkedWork(shared)).toBe(1);
+    expect((await readdir(join(shared, 'work'))).sort()).toEqual(['JC', 'JL']);
+    expect(await readFile(join(shared, 'work', 'JC', 'a.jpg'), 'utf8')).toBe('another photo');
   });
 
   it('returns nothing when there is no work folder yet', async () => {
