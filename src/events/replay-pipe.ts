@@ -1,8 +1,9 @@
 // A long replay split over threads: worker threads check the segments ahead (JSON, envelope, the
 // hash chain inside each segment, schema, trailer: replay-worker.ts), each a share of them, and
-// hand over each segment's bytes; the main thread joins the chain between segments (the only
-// sequential part of the check), then parses the lines and folds them into the projections. On
-// this 2-core machine checking and folding run side by side.
+// hand over each segment's records packed in slices (JSON arrays of the lines, one transferred
+// buffer); the main thread joins the chain between segments (the only sequential part of the
+// check), then parses a slice at a time and folds it into the projections. On this 2-core machine
+// checking and folding run side by side.
 //
 // Files touched: none written; reads log/segments/ by name.
 // Invariant: records reach the caller in log order, segment by segment, exactly as LogCursor
@@ -10,17 +11,37 @@
 // the one before, is read again by this thread's own LogCursor, so damage stops the replay with
 // the same error (code, file, byte offset, line, seq) as a replay in one thread.
 import { Worker } from 'node:worker_threads';
-import { splitLogText, type TrailingBytes } from './batch-file.js';
+import type { TrailingBytes } from './batch-file.js';
 import { LogCursor, listSegments } from './log-cursor.js';
-import type { PlannedSegment, ReplayMessage, ReplayWorkerData } from './replay-worker.js';
+import type { LogRecord } from './log-record.js';
+import type { PackedSlices, PlannedSegment, ReplayMessage, ReplayWorkerData } from './replay-worker.js';
 
 export interface ReplayFile {
   readonly file: string;
-  readonly firstLine: number;
-  readonly lines: readonly string[];
   readonly lastSeq: number;
   readonly lastHash: string;
   readonly trailing?: TrailingBytes;
+  /**
+   * The file's records in log order, a slice at a time, each slice made when it is reached (so
+   * its records die young instead of being promoted while a whole segment waits).
+   */
+  slices(): Iterable<readonly LogRecord[]>;
+}
+
+/** Records per slice of a segment this thread read itself (already parsed by its cursor). */
+const HERE_SLICE = 1_000;
+
+/**
+ * The records of a segment a worker checked: one JSON.parse per slice of its lines. The worker
+ * checked every line exactly as decodeLine does (chain, envelope, schema), so nothing is checked
+ * again here.
+ */
+function* parseSlices(p: PackedSlices): Generator<LogRecord[]> {
+  const bytes = Buffer.from(p.bytes);
+  const encoding = p.ascii ? 'latin1' : 'utf8';
+  for (let k = 0; k < p.bounds.length; k += 2) {
+    yield JSON.parse(`[${bytes.toString(encoding, p.bounds[k], p.bounds[k + 1])}]`) as LogRecord[];
+  }
 }
 
 /** Worker threads checking segments by default: one per core of this machine (2). */
@@ -101,25 +122,27 @@ class Checker {
 
 /** Reads one segment in this thread, as a plain replay does: its records, or the damage it holds. */
 async function readHere(logDir: string, next: number, prev: string): Promise<ReplayFile> {
-  const cursor = new LogCursor(logDir, next, prev, { aligned: true, keepLines: true });
+  const cursor = new LogCursor(logDir, next, prev, { aligned: true });
   await cursor.refreshSegments();
   const step = await cursor.readNext();
   if (step.kind !== 'records') throw new ReplayWorkerFault(`seq ${next}: the segment is gone`);
-  const last = step.entries[step.entries.length - 1]!;
+  const records = step.entries.map((e) => e.record);
+  const last = records[records.length - 1]!;
   return {
     file: step.file,
-    firstLine: step.entries[0]!.line,
-    lines: step.lines!,
-    lastSeq: last.record.seq,
-    lastHash: last.record.hash,
+    lastSeq: last.seq,
+    lastHash: last.hash,
     ...(step.trailing ? { trailing: step.trailing } : {}),
+    *slices() {
+      for (let at = 0; at < records.length; at += HERE_SLICE) yield records.slice(at, at + HERE_SLICE);
+    },
   };
 }
 
 /**
  * Reads the segments from `next` (the first seq of a file; `prev` is the hash of seq next-1),
  * checked by `workers` worker threads, each at most `window` segments ahead, and yields each
- * segment's verified lines in log order. Ends where no segment starts at the next seq (the
+ * segment's verified records in log order. Ends where no segment starts at the next seq (the
  * caller's own cursor reads the batches after it). Throws the damage a plain read names.
  */
 export async function* replayFiles(
@@ -130,6 +153,8 @@ export async function* replayFiles(
   /** Another worker entry (tests). */
   entry?: URL,
   workers = DEFAULT_REPLAY_WORKERS,
+  /** Bytes of lines per slice (replay-worker.ts SLICE_BYTES by default; tests make it small). */
+  sliceBytes?: number,
 ): AsyncGenerator<ReplayFile, { next: number }> {
   const plan = planSegments(await listSegments(logDir), next);
   const count = Math.max(1, Math.min(workers, plan.length));
@@ -137,21 +162,26 @@ export async function* replayFiles(
   try {
     for (let w = 0; w < count && w < plan.length; w++) {
       const segments = plan.filter((_, i) => i % count === w);
-      checkers.push(new Checker({ logDir, segments, window: Math.max(1, Math.ceil(window / count)) }, entry));
+      const data: ReplayWorkerData = {
+        logDir,
+        segments,
+        window: Math.max(1, Math.ceil(window / count)),
+        ...(sliceBytes === undefined ? {} : { sliceBytes }),
+      };
+      checkers.push(new Checker(data, entry));
     }
     for (let i = 0; i < plan.length; i++) {
       const seg = plan[i]!;
       const m = await checkers[i % count]!.take();
       let file: ReplayFile;
       if (m.kind === 'checked' && m.firstPrev === prev) {
-        const raw = splitLogText(seg.name, Buffer.from(m.bytes));
+        const packed = m.slices;
         file = {
           file: seg.name,
-          firstLine: 1,
-          lines: raw.lines,
           lastSeq: seg.last,
           lastHash: m.lastHash,
-          ...(raw.trailing ? { trailing: raw.trailing } : {}),
+          ...(m.trailing ? { trailing: m.trailing } : {}),
+          slices: () => parseSlices(packed),
         };
       } else {
         // Not vouched for, or not chained to the record before: read here, as a plain replay.

@@ -1,7 +1,8 @@
 // The replay checked by worker threads, segment by segment (replay-pipe.ts): over random logs cut
 // into random segments, with random damage in any one of them, it ends exactly as a replay in one
 // thread — the same state digest (darkroomProjector) at the same seq, or the same error (code,
-// file, byte offset, line, seq).
+// file, byte offset, line, seq); and the records it hands over, slice by slice (packed by the
+// workers in slices of any size, ASCII or not), are exactly those a plain read parses.
 import fc from 'fast-check';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,9 @@ import { EventLog } from '../../src/events/event-log.js';
 import type { DarkroomEvent } from '../../src/events/event-types.js';
 import { initLog } from '../../src/events/log-init.js';
 import { sealRecord } from '../../src/events/record-codec.js';
-import { planSegments } from '../../src/events/replay-pipe.js';
+import { readRecords } from '../../src/events/log-reader.js';
+import type { LogRecord } from '../../src/events/log-record.js';
+import { planSegments, replayFiles } from '../../src/events/replay-pipe.js';
 import { darkroomProjector } from '../../src/projections/projector.js';
 import { stateDigest } from '../../src/projections/state-digest.js';
 
@@ -34,6 +37,10 @@ const eventArb: fc.Arbitrary<DarkroomEvent> = fc.oneof(
   fc
     .string({ minLength: 1, maxLength: 30 })
     .map((text): DarkroomEvent => ({ type: 'OperatorNote', data: { author: 'ann', text } })),
+  // Not ASCII: the worker's slices are then decoded as utf8 (any code point, lone surrogates too).
+  fc
+    .string({ unit: 'binary', minLength: 1, maxLength: 12 })
+    .map((text): DarkroomEvent => ({ type: 'OperatorNote', data: { author: 'ånn', text } })),
   fc.constant<DarkroomEvent>({
     type: 'InstanceStarted',
     data: { instanceId: 'press1', host: 'h', pid: 1, version: '0', slots: 2, confHash: 'c', formatLevel: 1 },
@@ -181,6 +188,41 @@ describe('replay checked by worker threads, segment by segment', () => {
         },
       ),
       { numRuns: 12 },
+    );
+  }, 240_000);
+
+  it('hands over, slice by slice, exactly the records a plain read parses, whatever the slice size', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(eventArb, { minLength: 8, maxLength: 90 }),
+        fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 3_000 }),
+        async (events, sizes, sliceBytes) => {
+          const dir = await mkdtemp(join(tmpdir(), 'darkroom-replay-'));
+          try {
+            await initLog(dir);
+            await writeSegments(dir, events, sizes);
+            const plain: LogRecord[] = [];
+            for await (const e of readRecords(dir)) plain.push(e.record);
+            const handed: LogRecord[] = [];
+            let slices = 0;
+            const files = replayFiles(join(dir, 'log'), 1, '', 4, undefined, 2, sliceBytes);
+            for await (const f of files) {
+              for (const records of f.slices()) {
+                expect(records.length).toBeGreaterThan(0);
+                handed.push(...records);
+                slices++;
+              }
+            }
+            expect(handed).toEqual(plain);
+            // Small slice sizes really cut segments (a record line is over 150 bytes).
+            if (sliceBytes < 150) expect(slices).toBe(events.length);
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 6 },
     );
   }, 240_000);
 
