@@ -13,6 +13,7 @@ import { LeaseHolder } from '../cluster/lease.js';
 import type { Condition } from '../events/conditions.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DarkroomEvent } from '../events/event-types.js';
+import { logTimings } from '../events/log-options.js';
 import { packLog } from '../events/segment-pack.js';
 import { DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import type { IdSource } from '../ids.js';
@@ -164,7 +165,13 @@ export class CoordinatorRole {
   /** Packs complete batches into segments (DESIGN: "from time to time"); one pack at a time. */
   async #pack(): Promise<void> {
     if (this.#status !== 'running' || this.#packing !== undefined) return;
-    this.#packing = packLog(this.#o.conf.sharedDir)
+    // Damage in a batch is named (a fault `log pack`, E_LOG_CORRUPT) and left for the operator.
+    this.#packing = packLog(this.#o.conf.sharedDir, {
+      trailing: 'refuse',
+      // A batch that looks cut is judged by a read this long after (a view may show it stale).
+      cutSettleMs: 2 * logTimings({ lock: { staleMs: this.#o.conf.lockStaleMs } }).settleMs,
+      signal: this.#abort.signal,
+    })
       .then((r) => {
         if (r.segments.length > 0) this.#o.logger.info({ segments: r.segments }, 'log batches packed');
       })
