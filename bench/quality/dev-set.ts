@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { cachePath, repoRoot } from '../common/bench-images.js';
 
-export type Half = 'tuning' | 'check';
+/** Tuning: thresholds are set on it. Check: goals judged on it (partly seen). Check2: never looked at before the final run. */
+export type Half = 'tuning' | 'check' | 'check2';
+export const halves: readonly Half[] = ['tuning', 'check', 'check2'];
 
 export interface DevPhoto {
   /** Stable name, `source/photo`. */
@@ -17,7 +19,7 @@ export interface DevPhoto {
   readonly source: string;
   /** Absolute path, or relative to the repository for `repo`. */
   readonly path: string;
-  /** Tuning: the method may be tuned on it. Check: the goals are judged on it, aggregate only. */
+  /** Tuning: the method may be tuned on it. Check, check2: the goals are judged on them, aggregate only. */
   readonly half: Half;
   readonly what: string;
 }

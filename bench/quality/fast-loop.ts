@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       ims.length === xs.length ? num(mean(ims), 2) : '-',
       num(out, 2),
       spec.name === 'pristine' ? '-' : `${num((100 * out) / input, 0)} %`,
-      half === 'check' ? num(worst.out, 2) : `${num(worst.out, 2)} ${worst.id}`,
+      half !== 'tuning' ? num(worst.out, 2) : `${num(worst.out, 2)} ${worst.id}`,
       String(xs.filter((x) => x.out > x.input + 0.005).length),
     ];
   });

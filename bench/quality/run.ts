@@ -5,8 +5,10 @@
 // drawn from a seeded generator. Scores: mean CIEDE2000 (and CIE76) to the untouched photo, for
 // the degraded input itself, ImageMagick's per-channel auto-level and darkroom; goals on the check half.
 //   --seed N    the degradations' seed (default 16)
-//   --half H    tuning | check | both (default both)
-//   --detail    per-photo table of the tuning half (the check half is read in aggregate only)
+//   --half H    tuning | check | check2, or several joined by commas, or all (default all)
+//   --detail    per-photo table of the tuning half (the check halves are read in aggregate only)
+//   --warm      only make the degraded copies and the input and ImageMagick scores (the cache),
+//               print nothing about them: the run that reports then only runs darkroom
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -23,6 +25,7 @@ import {
   benchLongSide,
   ensurePackages,
   pristine800,
+  halves,
   readDevSet,
   type DevPhoto,
   type Half,
@@ -34,7 +37,12 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const seed = Number(arg('--seed') ?? 16);
-const halfArg = (arg('--half') ?? 'both') as Half | 'both';
+const halfArg = arg('--half') ?? 'all';
+const wanted: readonly Half[] =
+  halfArg === 'all' || halfArg === 'both' ? halves : (halfArg.split(',') as Half[]);
+for (const h of wanted)
+  if (!halves.includes(h)) throw new Error(`--half: ${h} is not one of ${halves.join(', ')}`);
+const warm = process.argv.includes('--warm');
 const detail = process.argv.includes('--detail');
 
 const goals = { pristineMean: 0.7, pristineMax: 1.5, ratio: 0.4 };
@@ -76,9 +84,9 @@ async function main(): Promise<void> {
   const imVersion = ensureImageMagick();
   const all = readDevSet();
   ensurePackages(all);
-  const photos = all.filter((p) => halfArg === 'both' || p.half === halfArg);
+  const photos = all.filter((p) => wanted.includes(p.half));
   console.log(
-    `bench/quality: ${photos.length} photos (${photos.filter((p) => p.half === 'tuning').length} tuning, ${photos.filter((p) => p.half === 'check').length} check) x ${classes.length} classes, ${benchLongSide} px, seed ${seed}`,
+    `bench/quality: ${photos.length} photos (${wanted.map((h) => `${photos.filter((p) => p.half === h).length} ${h}`).join(', ')}) x ${classes.length} classes, ${benchLongSide} px, seed ${seed}${warm ? ' (warming the cache only)' : ''}`,
   );
   console.log(`ImageMagick: ${imVersion}; sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`);
   console.log(
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
         };
         cache[key] = cached;
       }
+      if (warm) continue;
       const t = performance.now();
       const r = await runPipeline(degraded, settings);
       darkroomMs += performance.now() - t;
@@ -139,9 +148,13 @@ async function main(): Promise<void> {
     await writeFile(cacheFile, JSON.stringify(cache));
   }
   await writeFile(cacheFile, JSON.stringify(cache));
+  if (warm) {
+    console.log(`cache warmed: ${num((performance.now() - t0) / 1000, 1)} s`);
+    return;
+  }
 
   const verdicts: { half: Half; met: boolean }[] = [];
-  for (const half of ['tuning', 'check'] as const) {
+  for (const half of halves) {
     const rs = results.filter((r) => r.photo.half === half);
     if (rs.length === 0) continue;
     let met = true;
@@ -178,7 +191,7 @@ async function main(): Promise<void> {
         ]);
       }
       printTable(
-        `${half === 'check' ? 'CHECK' : 'TUNING'} half (${n} photos): mean ${metric === 'de2000' ? 'CIEDE2000' : 'CIE76'} to the untouched photo`,
+        `${half.toUpperCase()} half (${n} photos): mean ${metric === 'de2000' ? 'CIEDE2000' : 'CIE76'} to the untouched photo`,
         [
           'class',
           'degraded input',
