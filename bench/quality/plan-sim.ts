@@ -12,6 +12,7 @@ import {
   type Analysis,
   type AnalysisDetail,
 } from '../../src/imaging/analysis.js';
+import { applyCurves } from '../../src/imaging/channel-curves.js';
 import type { Corrections } from '../../src/imaging/corrections.js';
 import { cachePath, repoRoot } from '../common/bench-images.js';
 import { deltaE2000, srgbToLab } from '../common/colour-difference.js';
@@ -29,7 +30,8 @@ const analysisVersion = createHash('sha256')
   .slice(0, 12);
 
 /** Applies the plan's colour and tone mapping the way the pipeline does: gamma, then one linear per channel. */
-export function applyToneMapping(px: Uint8Array, c: Corrections): Buffer {
+export function applyToneMapping(px0: Uint8Array, c: Corrections): Buffer {
+  const px = c.curves?.applied ? applyCurves(px0, c.curves.exponents) : px0;
   const e = c.exposure.exponent;
   const k = c.exposure.gain;
   const luts = [0, 1, 2].map((i) => {
@@ -102,6 +104,7 @@ export async function analysisOf(
 export function reasonOf(c: Corrections): string {
   const d = c.decisions;
   const parts = [
+    ...(c.curves?.applied ? [`curves ${c.curves.exponents.join('/')} (${d?.curves?.score})`] : []),
     `cast ${c.cast.applied ? c.cast.gains.join('/') : '-'} (${d?.cast.score ?? 0}: ${d?.cast.why ?? ''})`,
     ...(d?.skin ? [`skin kept ${d.skin.kept}`] : []),
     ...(d?.harm ? [`harm ${d.harm.predicted}/${d.harm.allowed} kept ${d.harm.kept}`] : []),

@@ -29,6 +29,8 @@ export interface Decisions {
   readonly bright: Evidence;
   readonly clipped: Evidence;
   readonly cast: Evidence;
+  /** The per-channel-curve cast (channel-curves.ts), judged before the rest. */
+  readonly curves?: Evidence;
   /** Set when the skin guard held the cast correction back (share of it kept, 0..1). */
   readonly skin?: { readonly kept: number; readonly why: string };
   /** Set when a colour or tone correction acted: its predicted change, what its evidence allowed and the share kept. */

@@ -2,7 +2,8 @@
 // sharp operations, each step scaled by the evidence of a defect ("do no harm": a good photo
 // gets identity or near-identity operations; colour and tone in colour-tone-plan.ts). The plan
 // is JSON-safe and kept with the job.
-import type { Analysis, AnalysisDetail } from './analysis.js';
+import { analyzePixels, type Analysis, type AnalysisDetail } from './analysis.js';
+import { applyCurves, planCurves, type CurvesPlan } from './channel-curves.js';
 import { planColourTone, type Decisions } from './colour-tone-plan.js';
 import { clamp, r3 } from './plan-numbers.js';
 import type { PipelineSettings } from './pipeline-settings.js';
@@ -10,6 +11,8 @@ import type { PipelineSettings } from './pipeline-settings.js';
 type Enhancement = PipelineSettings['enhancement'];
 
 export interface Corrections {
+  /** Per-channel curves applied before everything else (a per-channel-curve cast); absent in older plans. */
+  readonly curves?: CurvesPlan;
   readonly cast: { applied: boolean; measured: number; gains: [number, number, number]; reason: string };
   readonly exposure: {
     applied: boolean;
@@ -144,15 +147,30 @@ export function planCorrections(
   s: Enhancement,
   outLongSide: number,
   inLongSide: number,
+  /** `curves: false` where the pipeline cannot apply per-channel curves (not decoded once). */
+  opts: { readonly curves?: boolean } = {},
 ): Corrections {
-  const tone = planColourTone(a, d, s);
+  const curves = planCurves(d.copy, a.isGray, s.cast, opts.curves !== false);
+  // The levels, exposure and cast are planned on the photo as the curves leave it: the analysis
+  // copy through the curves, analysed again (only when the curves act).
+  let ta = a;
+  let td = d;
+  if (curves.plan.applied && d.copy) {
+    const { width, height } = d.copy;
+    const data = Buffer.from(applyCurves(d.copy.data, curves.plan.exponents));
+    const r = analyzePixels(data, width, height, a);
+    ta = r.analysis;
+    td = { ...r.detail, copy: { data, width, height } };
+  }
+  const tone = planColourTone(ta, td, s);
   return {
+    curves: curves.plan,
     cast: tone.cast,
     exposure: tone.exposure,
     contrast: tone.contrast,
     saturation: planSaturation(a, s.saturation, tone.contrast.scale),
     sharpen: planSharpen(a, s.sharpen, outLongSide, inLongSide),
     noiseReduction: planNoise(a, s.noiseReduction, outLongSide),
-    decisions: tone.decisions,
+    decisions: { ...tone.decisions, curves: curves.evidence },
   };
 }

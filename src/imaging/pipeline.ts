@@ -3,8 +3,10 @@
 // out, metadata, encode), previews and the quality verdict. Deterministic: same input and
 // settings give identical bytes. Runs sharp on the libuv pool; never blocks for long.
 import { performance } from 'node:perf_hooks';
+import { rm } from 'node:fs/promises';
 import { analyzeLoaded, type Analysis, type AnalysisDetail } from './analysis.js';
 import { assignProfile } from './assign-profile.js';
+import { curvedVipsFile } from './channel-curves.js';
 import { planCorrections, type Corrections } from './corrections.js';
 import { planGeometry, type ResizePlan } from './geometry.js';
 import { assumedProfileBytes, checkProfileFile, profileFile } from './icc-profile.js';
@@ -217,6 +219,7 @@ async function analyseAndProcess(
       t = performance.now();
     }
   }
+  let curved: string | undefined;
   try {
     const { analysis, detail } =
       resized !== undefined ? await analyzeResized(loaded, resized) : await analyzeLoaded(loaded, decodable);
@@ -227,13 +230,19 @@ async function analyseAndProcess(
       settings.enhancement,
       Math.max(geometry.width, geometry.height),
       Math.max(analysis.width, analysis.height),
+      { curves: resized !== undefined },
     );
     const verdict = checkQuality(analysis, settings.quality, settings.enhancement.exposure.target);
     timingsMs['analysis'] = ms(t);
 
     t = performance.now();
     let source: Sharp;
-    if (resized !== undefined) source = resized.sharp();
+    if (resized !== undefined && corrections.curves?.applied) {
+      // Per-channel curves (channel-curves.ts): one table pass over the decoded pixels.
+      curved = `${resized.path}.curves.v`;
+      await curvedVipsFile(resized.path, corrections.curves.exponents, curved);
+      source = sharp(curved, { failOn: 'warning', limitInputPixels: false });
+    } else if (resized !== undefined) source = resized.sharp();
     else {
       source = sharp(decodable, { failOn: 'warning', limitInputPixels: false }).autoOrient();
       if (geometry.resize !== undefined) source = source.resize(geometry.resize);
@@ -248,6 +257,7 @@ async function analyseAndProcess(
     timingsMs['process'] = ms(t);
     return { analysis, detail, geometry, corrections, verdict, result, stamp };
   } finally {
+    if (curved !== undefined) await rm(curved, { force: true });
     await resized?.dispose();
   }
 }

@@ -11,6 +11,8 @@ export interface SkinMapping {
   readonly e: number;
   readonly scale: number;
   readonly offsets: readonly number[];
+  /** Per-channel exponents applied first (channel-curves.ts), v -> 255 (v / 255)^q. */
+  readonly curves?: readonly number[];
 }
 
 const deg = 180 / Math.PI;
@@ -37,7 +39,8 @@ function maybeSkin(L: number, a: number, b: number): boolean {
 
 /** One 8-bit code value of channel `c` through the mapping (as the pipeline applies it). */
 export function applyMapping(v: number, c: number, m: SkinMapping): number {
-  const x = m.scale * m.gains[c]! ** m.e * (v / 255) ** m.e * 255 + m.offsets[c]!;
+  const u = m.curves ? (v / 255) ** m.curves[c]! : v / 255;
+  const x = m.scale * m.gains[c]! ** m.e * u ** m.e * 255 + m.offsets[c]!;
   return clamp(Math.round(x), 0, 255);
 }
 
