@@ -188,6 +188,7 @@ export async function processJob(ctx: JobContext, plan: ProcessPlan): Promise<Jo
       onOutputExists: settings.onOutputExists,
       isOurs: async (p) => (await readStamp(p).catch(() => undefined))?.context?.['jobId'] === job.jobId,
       beforePublish: async () => checked,
+      afterPublish: async () => guard.check(),
     });
     await summaryWritten;
     outputPath = published.path;

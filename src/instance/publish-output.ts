@@ -48,6 +48,12 @@ export interface PublishRequest {
   readonly isOurs?: (path: string) => Promise<boolean>;
   /** Called just before the exclusive step; throws when the attempt is no longer current. */
   readonly beforePublish?: () => Promise<void>;
+  /**
+   * Called right after the exclusive step; throws when the attempt is no longer current — a
+   * worker paused between `beforePublish` and the link, whose job a rerun finished meanwhile: its
+   * link is then taken back (unless a rerun adopted it), so the job keeps one output.
+   */
+  readonly afterPublish?: () => Promise<void>;
 }
 
 export interface Published {
@@ -94,28 +100,67 @@ async function findEarlier(req: PublishRequest): Promise<string | undefined> {
     return undefined;
   }
   const temps = names.filter((n) => n.startsWith(tempPrefix(req.jobId)));
-  const tempInodes = new Set<string>();
+  const tempOf = new Map<string, string>();
   for (const t of temps) {
     try {
       const s = await stat(join(req.outputDir, t));
-      if (s.nlink > 1) tempInodes.add(`${s.dev}:${s.ino}`);
+      if (s.nlink > 1) tempOf.set(`${s.dev}:${s.ino}`, t);
     } catch {
       // gone meanwhile
     }
   }
   for (const name of names.filter((n) => matchesName(n, req.fileName))) {
     const p = join(req.outputDir, name);
-    if (tempInodes.size > 0) {
-      try {
-        const s = await stat(p);
-        if (tempInodes.has(`${s.dev}:${s.ino}`)) return p;
-      } catch {
-        continue;
-      }
+    let s;
+    try {
+      s = await stat(p);
+    } catch {
+      continue;
     }
+    const temp = tempOf.get(`${s.dev}:${s.ino}`);
+    // A name sharing its inode with a temp of this job is adopted only by claiming that temp (an
+    // atomic rename): the stale attempt that linked it takes it back only while it still holds its
+    // temp. A second link with no claimable temp is being taken back: not adopted.
+    if (temp !== undefined) {
+      if (await claim(req, temp)) return p;
+      continue;
+    }
+    if (s.nlink > 1) continue;
     if (req.isOurs !== undefined && (await req.isOurs(p))) return p;
   }
   return undefined;
+}
+
+/** Renames a temp of an earlier attempt to this attempt's claim name; false when it is gone. */
+async function claim(req: PublishRequest, temp: string): Promise<boolean> {
+  try {
+    await rename(
+      join(req.outputDir, temp),
+      join(req.outputDir, `${tempPrefix(req.jobId)}${req.attempt}-claimed.tmp`),
+    );
+    return true;
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * Takes back the link `path` of a stale attempt: its temp is renamed to a name no rerun adopts
+ * (atomic: fails when a rerun claimed it first, and then the output is the rerun's), then the link
+ * and the temp are removed.
+ */
+async function takeBack(req: PublishRequest, path: string, temp: string): Promise<void> {
+  const undo = join(req.outputDir, `.darkroom-undo-${req.jobId}-${req.attempt}.tmp`);
+  try {
+    await rename(temp, undo);
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  const [a, b] = await Promise.all([stat(undo), stat(path).catch(() => undefined)]);
+  if (b !== undefined && a.ino === b.ino && a.dev === b.dev) await unlink(path);
+  await unlink(undo);
 }
 
 async function removeTemps(outputDir: string, jobId: string): Promise<void> {
@@ -190,6 +235,14 @@ export async function publishOutput(req: PublishRequest): Promise<Published> {
   try {
     await req.beforePublish?.();
     const path = await place(req, temp);
+    if (req.afterPublish !== undefined && req.onOutputExists !== 'overwrite') {
+      try {
+        await req.afterPublish();
+      } catch (err) {
+        await takeBack(req, path, temp);
+        throw err;
+      }
+    }
     // A rerun may have left temps of earlier attempts beside ours: list the folder only then.
     await record(req, path, rerun ? undefined : temp);
     return { path, reused: false };

@@ -143,6 +143,46 @@ describe('publishOutput', () => {
   });
 });
 
+describe('publishOutput: a stale attempt that linked (a worker paused between its check and its link)', () => {
+  const stale = async () => {
+    throw new Error('attempt 1 is no longer current');
+  };
+
+  it('takes its own link back, never another output, so the rerun publishes the one output', async () => {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'photo.jpg'), 'output of another job');
+    await expect(publishOutput(req({ afterPublish: stale }))).rejects.toThrow('no longer current');
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+    expect(await readFile(join(out, 'photo.jpg'), 'utf8')).toBe('output of another job');
+    const rerun = await publishOutput(req({ attempt: 2, data: Buffer.from('output of attempt 2') }));
+    expect(rerun).toEqual({ path: join(out, 'photo-1.jpg'), reused: false });
+    expect((await readdir(out)).sort()).toEqual(['photo-1.jpg', 'photo.jpg']);
+  });
+
+  it('keeps a link a rerun adopted (claimed its temp) while the stale attempt was paused', async () => {
+    let release!: () => void;
+    let linked!: () => void;
+    const hasLinked = new Promise<void>((r) => (linked = r));
+    const paused = publishOutput(
+      req({
+        afterPublish: async () => {
+          linked();
+          await new Promise<void>((r) => (release = r));
+          throw new Error('attempt 1 is no longer current');
+        },
+      }),
+    );
+    await hasLinked;
+    const rerun = await publishOutput(req({ attempt: 2, data: Buffer.from('output of attempt 2') }));
+    expect(rerun).toEqual({ path: join(out, 'photo.jpg'), reused: true });
+    release();
+    await expect(paused).rejects.toThrow('no longer current');
+    expect(await readdir(out)).toEqual(['photo.jpg']);
+    expect(await readFile(join(out, 'photo.jpg'), 'utf8')).toBe('output-of-job1');
+    expect(await readPublished(work, root)).toBe(join(out, 'photo.jpg'));
+  });
+});
+
 describe('moveExclusive', () => {
   it('names by counter and never replaces', async () => {
     expect(counterName('a.tar.gz', 3)).toBe('a.tar-3.gz');
