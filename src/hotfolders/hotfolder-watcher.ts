@@ -372,7 +372,13 @@ export class HotfolderWatcher {
     if (this.chokidar || !this.isActive()) return;
     const watcher = watch(this.opts.dir, {
       ignoreInitial: true,
-      persistent: true,
+      // chokidar's handles never keep the process alive: this watcher's own timers do while it
+      // runs. A watcher closed while its initial scan still runs (the folder removed and made
+      // again meanwhile) can open fs.watch handles after its close that nothing ever closes;
+      // persistent, they kept a stopped `darkroom start` from exiting (test:
+      // watcher-flap-handles.test.ts). Not persistent, chokidar also gives each watcher its own
+      // handles instead of sharing one per path between watchers.
+      persistent: false,
       usePolling: this.opts.usePolling ?? false,
       interval: this.opts.pollIntervalMs ?? 1000,
       binaryInterval: this.opts.pollIntervalMs ?? 1000,
