@@ -76,6 +76,8 @@ async function main(): Promise<void> {
         }
       },
       'darkroom: whole runPipeline': () => runPipeline(bytes, settings, { fileName: 'bench.jpg' }),
+      'darkroom: whole, plain path (decodeOnce: false)': () =>
+        runPipeline(bytes, settings, { fileName: 'bench.jpg', decodeOnce: false }),
     };
     const names = Object.keys(pieces);
     const wall = new Map<string, number[]>(names.map((n) => [n, []]));

@@ -20,7 +20,6 @@ import {
   decodeResized,
   decodesOnce,
   orientedSize,
-  resizeToDo,
   type ResizedInput,
 } from './resized-input.js';
 import { emptyXmpPacket, iptcDescription, withIptcXmp, type IptcXmpFields } from './iptc-xmp.js';
@@ -214,7 +213,7 @@ async function analyseAndProcess(
   const planned = planGeometry(settings.geometry, oriented.width, oriented.height);
   let resized: ResizedInput | undefined;
   if (opts.decodeOnce !== false && decodesOnce(loaded, planned)) {
-    resized = await decodeResized(loaded, decodable, resizeToDo(loaded, planned));
+    resized = await decodeResized(loaded, decodable, planned.resize);
     if (resized !== undefined) {
       timingsMs['decode'] = ms(t);
       t = performance.now();

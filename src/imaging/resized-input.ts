@@ -37,14 +37,15 @@ export function orientedSize(loaded: LoadedInput): { width: number; height: numb
 export function decodesOnce(loaded: LoadedInput, geometry: ResizePlan): boolean {
   const { meta } = loaded;
   const { width, height } = orientedSize(loaded);
-  const resize = resizeToDo(loaded, geometry);
   const atOutputSize =
-    resize !== undefined &&
+    geometry.resize !== undefined &&
     geometry.width * geometry.height < width * height &&
     Math.max(geometry.width, geometry.height) >= 2 * analysisLongSide;
   // Not for a photo EXIF turns: the plain path's copy of it differs in the last digits.
   const atFullSize =
-    resize === undefined && Math.max(width, height) < 2 * analysisLongSide && (meta.orientation ?? 1) === 1;
+    geometry.resize === undefined &&
+    Math.max(width, height) < 2 * analysisLongSide &&
+    (meta.orientation ?? 1) === 1;
   return (
     (atOutputSize || atFullSize) &&
     meta.depth === 'uchar' &&
@@ -53,20 +54,6 @@ export function decodesOnce(loaded: LoadedInput, geometry: ResizePlan): boolean 
     !meta.hasAlpha &&
     (meta.pages ?? 1) === 1
   );
-}
-
-/**
- * The plan's resize, or undefined where it keeps the image as it is: no resize, or a 'fill' to the
- * input's own oriented size — what a size limit gives a smaller photo without enlargement (2000 px
- * inside for a 866x577 photo). sharp leaves the pixels alone at a scale of 1 on both axes, so such
- * a photo is "kept at its size" (checked byte for byte against the plain path by
- * test/imaging/speed-decode-once.test.ts).
- */
-export function resizeToDo(loaded: LoadedInput, geometry: ResizePlan): ResizePlan['resize'] {
-  const r = geometry.resize;
-  if (r === undefined) return undefined;
-  const { width, height } = orientedSize(loaded);
-  return r.fit === 'fill' && r.width === width && r.height === height ? undefined : r;
 }
 
 /** The private temp folder while jobs use it, and how many do: made for the first, removed after the last. */

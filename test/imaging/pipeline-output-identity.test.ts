@@ -1,7 +1,7 @@
-// Speed work changes how the pipeline runs, never what it writes: for small photos under a size
-// limit they do not reach (kept at their size, decoded once) the output bytes, the analysis and
-// the plan are those of the plain path (decodeOnce: false: decode for the analysis, decode again
-// for the main pass, resize to the same size), the path the speed work leaves as it was.
+// Speed work changes how the pipeline runs, never what it writes: for small photos kept at their
+// size (decoded once) the output bytes, the analysis and the plan are those of the plain path
+// (decodeOnce: false: decode for the analysis, decode again for the main pass), the path the speed
+// work leaves as it was; a photo EXIF turns takes the plain path (its copy differed).
 import { describe, expect, it } from 'vitest';
 import { runPipeline, type PipelineResult } from '../../src/imaging/pipeline.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
@@ -10,13 +10,9 @@ import { sample } from './image-fixtures.js';
 
 const decodedOnce = (r: PipelineResult): boolean => r.timingsMs['decode'] !== undefined;
 
-/** A newspaper channel: long side at most `px`, never enlarged, JPEG q85 (or Adobe RGB). */
-const limit = (px: number, extra: Record<string, unknown> = {}) =>
-  parsePipelineSettings({
-    geometry: { width: px, height: px, unit: 'px', fit: 'inside' },
-    output: { format: 'jpeg', jpegQuality: 85 },
-    ...extra,
-  });
+/** No size limit (the photo is kept at its size), JPEG q85, sRGB or another space out. */
+const kept = (extra: Record<string, unknown> = {}) =>
+  parsePipelineSettings({ output: { format: 'jpeg', jpegQuality: 85 }, ...extra });
 
 async function inputs(): Promise<{ name: string; data: Buffer }[]> {
   const coffee = await sharp(sample('coffee.png')).resize(866).jpeg({ quality: 92 }).toBuffer();
@@ -34,9 +30,9 @@ async function inputs(): Promise<{ name: string; data: Buffer }[]> {
   ];
 }
 
-describe('runPipeline on a photo smaller than the size limit', () => {
+describe('runPipeline on a small photo kept at its size', () => {
   it('decodes it once and writes the plain path bytes, analysis and plan', async () => {
-    const settings = [limit(2000), limit(2000, { colour: { space: 'adobergb' } })];
+    const settings = [kept(), kept({ colour: { space: 'adobergb' } })];
     for (const { name, data } of await inputs()) {
       for (const s of settings) {
         const plain = await runPipeline(data, s, { decodeOnce: false });
@@ -51,20 +47,4 @@ describe('runPipeline on a photo smaller than the size limit', () => {
       }
     }
   }, 180_000);
-
-  it('still resizes a photo the limit does shrink, and a crop to its own size is not skipped', async () => {
-    const data = await sharp(sample('coffee.png')).resize(900).jpeg({ quality: 92 }).toBuffer();
-    const shrunk = await runPipeline(data, limit(600));
-    expect(Math.max(shrunk.width, shrunk.height)).toBe(600);
-    const m = await sharp(data).metadata();
-    const crop = parsePipelineSettings({
-      geometry: { width: m.width, height: m.height, unit: 'px', fit: 'crop' },
-      output: { format: 'jpeg' },
-    });
-    // A cover crop keeps its own resize call (the rule skips only 'fill' to the same size).
-    const plain = await runPipeline(data, crop, { decodeOnce: false });
-    const cropped = await runPipeline(data, crop);
-    expect(decodedOnce(cropped)).toBe(false);
-    expect(cropped.data.equals(plain.data)).toBe(true);
-  }, 120_000);
 });
