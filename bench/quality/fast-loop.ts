@@ -7,16 +7,21 @@
 //   --seed N       degradations' seed (default 16); --half tuning|check (check: aggregate only)
 //   --classes a,b  only these classes (names as printed); --detail  per-photo lines
 //   --step K       ΔE on every K-th pixel (default 3)
+//   --im           ImageMagick's score where run.ts's cache has none (made as run.ts makes it)
+//   --sheet        write the contact sheet of the ten worst results of the half (original,
+//                  degraded, the simulated darkroom output) to .bench-cache/quality16/
 //   --variants     pristine only, on new views of the tuning photos: each at 400 and 1600 px
 //                  and four corner crops (60 % of each side) at 800 px — good photos the
 //                  thresholds were not set on, to see what makes a good photo get corrected
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { planCorrections } from '../../src/imaging/corrections.js';
 import { parsePipelineSettings } from '../../src/imaging/pipeline-settings.js';
 import { cachePath, decodeRgb } from '../common/bench-images.js';
 import { mean, num, printTable } from '../common/table.js';
+import { writeContactSheet } from './contact-sheet.js';
+import { ensureImageMagick, runConvert } from '../common/imagemagick.js';
 import { applyMaps, classes, drawFor } from './degradations.js';
 import { ensurePackages, pristine800, readDevSet, sourceFile, type Half } from './dev-set.js';
 import { analysisOf, applyToneMapping, meanDe, reasonOf } from './plan-sim.js';
@@ -116,6 +121,11 @@ async function main(): Promise<void> {
     ? (JSON.parse(await readFile(scoreFile, 'utf8')) as Record<string, { imagemagick: { de2000: number } }>)
     : {};
   const rows: Row[] = [];
+  // The ten worst so far, with their pixels, for the contact sheet.
+  const worst: { row: Row; w: number; h: number; original: Buffer; degraded: Buffer; out: Buffer }[] = [];
+  const sheet = process.argv.includes('--sheet');
+  const withIm = process.argv.includes('--im');
+  if (withIm) ensureImageMagick();
   for (const photo of photos) {
     const original = await decodeRgb(await pristine800(photo));
     for (const spec of specs) {
@@ -126,15 +136,39 @@ async function main(): Promise<void> {
       const { analysis, detail: d } = await analysisOf(tag, degraded, original.width, original.height);
       const plan = planCorrections(analysis, d, settings.enhancement, 800, 800);
       const out = applyToneMapping(degraded, plan);
-      rows.push({
+      let im = imScores[`${photo.id}|${spec.name}`]?.imagemagick.de2000;
+      if (im === undefined && withIm) {
+        // Not in run.ts's score cache: ImageMagick's output made as run.ts makes it (same files).
+        const dfile =
+          spec.name === 'pristine'
+            ? await pristine800(photo)
+            : await cachePath('quality16', 'degraded', `${tag}.png`);
+        if (!existsSync(dfile))
+          await sharp(degraded, { raw: { width: original.width, height: original.height, channels: 3 } })
+            .png()
+            .toFile(dfile);
+        const imFile = await cachePath('quality16', 'out', `${tag}.imagemagick.png`);
+        if (!existsSync(imFile)) {
+          await runConvert([dfile, '-channel', 'RGB', '-auto-level', `${imFile}.tmp.png`]);
+          await rename(`${imFile}.tmp.png`, imFile);
+        }
+        im = meanDe(original.data, (await decodeRgb(imFile)).data, step);
+      }
+      const row: Row = {
         id: photo.id,
         cls: spec.name,
         params: draw.params,
         input: meanDe(original.data, degraded, step),
         out: meanDe(original.data, out, step),
-        im: imScores[`${photo.id}|${spec.name}`]?.imagemagick.de2000,
+        im,
         why: reasonOf(plan),
-      });
+      };
+      rows.push(row);
+      if (sheet && (worst.length < 10 || row.out > worst[worst.length - 1]!.row.out)) {
+        worst.push({ row, w: original.width, h: original.height, original: original.data, degraded, out });
+        worst.sort((a, b) => b.row.out - a.row.out);
+        worst.length = Math.min(worst.length, 10);
+      }
     }
   }
   const table = specs.map((spec) => {
@@ -158,6 +192,33 @@ async function main(): Promise<void> {
     ['class', 'input', 'ImageMagick', 'darkroom (sim)', 'ratio', 'worst', 'worse'],
     table,
   );
+  if (sheet) {
+    const png = (px: Buffer, w: number, h: number): Promise<Buffer> =>
+      sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer();
+    const file = await cachePath('quality16', `worst-${half}-fast-seed${seed}.png`);
+    const sheetRows = [];
+    for (const x of worst)
+      sheetRows.push({
+        title: `${x.row.id} — ${x.row.cls} (${x.row.params}): ΔE2000 degraded ${num(x.row.input, 2)}, ImageMagick ${x.row.im === undefined ? '-' : num(x.row.im, 2)}, darkroom (plan) ${num(x.row.out, 2)}`,
+        original: await png(x.original, x.w, x.h),
+        degraded: await png(x.degraded, x.w, x.h),
+        darkroom: await png(x.out, x.w, x.h),
+        lines: x.row.why.split('; ').reduce<string[]>((acc, part) => {
+          const last = acc[acc.length - 1];
+          if (last !== undefined && last.length + part.length < 150) acc[acc.length - 1] = `${last}; ${part}`;
+          else acc.push(part);
+          return acc;
+        }, []),
+      });
+    await writeContactSheet(
+      sheetRows,
+      `bench/quality fast loop: the ten worst of the ${half} half (seed ${seed}, plan only)`,
+      file,
+    );
+    console.log(`Contact sheet of the ten worst (${half} half, plan only): ${file}`);
+  }
   if (detail && half === 'tuning')
     for (const r of [...rows].sort((a, b) => b.out - b.input - (a.out - a.input)))
       console.log(`${num(r.out, 2)} (in ${num(r.input, 2)}) ${r.id} ${r.cls} [${r.params}] ${r.why}`);
