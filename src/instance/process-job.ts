@@ -321,6 +321,9 @@ function resultOf(
 ): JobResult {
   const ticket = ctx.job.ticket as TicketOverrides | undefined;
   const v = summary.verdict as { pass?: boolean; reasons?: string[] } | undefined;
+  // Drive paths, like the events: the ticket's reader (another system, another mount of the
+  // share) resolves them against its own mount of the drive (docs/cluster.md, "Drive paths").
+  const output = toDrivePath(ctx.sharedDir, outputPath);
   return {
     jobId: ctx.job.jobId,
     channel: plan.name,
@@ -328,11 +331,14 @@ function resultOf(
     image: ctx.job.relPath,
     status: 'completed',
     ...(v?.pass !== undefined ? { verdict: { passed: v.pass, reasons: v.reasons ?? [] } } : {}),
-    outputs: [outputPath],
-    original: { action: original.action, ...(original.path !== undefined ? { path: original.path } : {}) },
+    outputs: [output],
+    original: {
+      action: original.action,
+      ...(original.path !== undefined ? { path: toDrivePath(ctx.sharedDir, original.path) } : {}),
+    },
     instance: ctx.instanceId,
     attempt: ctx.job.attempt,
     finishedAt: ctx.clock.wallTime().toISOString(),
-    log: [{ at: ctx.clock.wallTime().toISOString(), level: 'info', message: `published ${outputPath}` }],
+    log: [{ at: ctx.clock.wallTime().toISOString(), level: 'info', message: `published ${output}` }],
   };
 }

@@ -3,7 +3,7 @@
 //
 // Files touched: <outDir>/.darkroom-<jobId>-<attempt>.tmp, <outDir>/<name>[-N].<ext>,
 // <workDir>/.darkroom-publish.intent and <workDir>/.darkroom-published.json (the job's own work
-// folder; it names the output by its drive path, src/drive-path.ts, so an instance with another
+// folder; both name the output (folder) by its drive path, src/drive-path.ts, so an instance with another
 // mount reads it right; written whole, src/instance/work-marker.ts). The intent is read only for
 // its existence: an empty one left by a kill means the same as a full one.
 // Atomic operation: link(temp, final) — EEXIST instead of replacing (counter and fail modes);
@@ -216,7 +216,9 @@ export async function publishOutput(req: PublishRequest): Promise<Published> {
   await mkdir(req.outputDir, { recursive: true });
   let rerun = false;
   try {
-    await writeFile(join(req.workDir, INTENT), `${req.outputDir}\n`, { flag: 'wx' });
+    await writeFile(join(req.workDir, INTENT), `${toDrivePath(req.sharedDir, req.outputDir)}\n`, {
+      flag: 'wx',
+    });
   } catch (err) {
     if (errCode(err) !== 'EEXIST') throw err;
     rerun = true;

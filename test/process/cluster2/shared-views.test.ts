@@ -1,7 +1,9 @@
 // Issue 15 item 7: two instances reach one shared drive through different paths (`darkroom start
 // --shared DIR`, here two symlinks; the conf's own `shared` is never created), process jobs
-// together, and every path in the log is a drive path: no event names a writer's mount path.
-import { mkdir, rm, symlink } from 'node:fs/promises';
+// together, and every path in the log is a drive path: no event names a writer's mount path, nor
+// does a job's work folder (publish intent, markers, caught while s2 is paused right after
+// publishing) or a result ticket.
+import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initLog } from '../../../src/events/log-init.js';
@@ -41,11 +43,14 @@ describe('darkroom start --shared: two instances, two paths to one drive', () =>
     await initLog(disk);
     for (const v of views) await symlink(disk, v);
     const outside = join(d.root, 'outside-out');
-    await putChannel(views[0]!, 'press', { type: 'process', fileReadyDelayMs: 300 });
+    await putChannel(views[0]!, 'press', { type: 'process', fileReadyDelayMs: 300, resultTickets: true });
     await putChannel(views[0]!, 'export', { type: 'process', fileReadyDelayMs: 300, outputDir: outside });
 
+    // s2 stops itself (SIGSTOP) right after its first publish: its job's work folder then holds
+    // the publish intent and the published marker.
+    const env = [{}, { DARKROOM_PAUSE_AT: 'after-publish' }];
     for (const [i, id] of ['s1', 's2'].entries()) {
-      const r = startInstance(d.conf, id, {}, ['--shared', views[i]!]);
+      const r = startInstance(d.conf, id, env[i], ['--shared', views[i]!]);
       running.push(r);
       await waitFor(`${id} running`, () => r.output().includes(': running ('), 60_000, r.output);
     }
@@ -56,6 +61,28 @@ describe('darkroom start --shared: two instances, two paths to one drive', () =>
       const { records } = await outcomes(disk);
       return `${records.map((r) => `${r.seq} ${r.by} ${r.type}`).join('\n')}\n${running.map((r) => r.output()).join('\n')}`;
     };
+    const s2 = running[1]!;
+    await waitFor(
+      's2 paused after its first publish',
+      async () => (await readFile(`/proc/${s2.child.pid}/stat`, 'utf8')).split(') ')[1]?.startsWith('T'),
+      90_000,
+      describeLog,
+    );
+    const markers: string[] = [];
+    for (const job of await readdir(join(disk, 'work'))) {
+      for (const name of await readdir(join(disk, 'work', job))) {
+        if (name.startsWith('.darkroom-')) markers.push(join(job, name));
+      }
+    }
+    s2.signal('SIGCONT');
+    expect(markers.some((m) => m.endsWith('.darkroom-publish.intent'))).toBe(true);
+    for (const m of markers) {
+      const text = await readFile(join(disk, 'work', m), 'utf8');
+      for (const p of [...views, disk]) expect(text, m).not.toContain(p);
+      // The output folder by its drive path; the export channel's folder outside the drive by its own.
+      if (m.endsWith('.darkroom-publish.intent'))
+        expect(['hotfolders/press/out\n', `${outside}\n`]).toContain(text);
+    }
     await waitFor(
       `${total} outcomes`,
       async () => (await outcomes(disk)).final.size === total,
@@ -93,7 +120,16 @@ describe('darkroom start --shared: two instances, two paths to one drive', () =>
         expect(r.data.original).toBe(`hotfolders/${sub.data.channel}/originals/${name}`);
       }
     }
-    expect(await listFiles(join(disk, 'hotfolders', 'press', 'out'))).toEqual([...press.keys()].sort());
+    const out = join(disk, 'hotfolders', 'press', 'out');
+    const tickets = [...press.keys()].map((n) => `${n.replace(/\.[^.]+$/, '')}.result.xml`);
+    expect(await listFiles(out)).toEqual([...press.keys(), ...tickets].sort());
+    // Result tickets name the output and the original by drive paths too.
+    for (const [name] of press) {
+      const xml = await readFile(join(out, `${name.replace(/\.[^.]+$/, '')}.result.xml`), 'utf8');
+      for (const p of [...views, disk]) expect(xml, name).not.toContain(p);
+      expect(xml).toContain(`<output>hotfolders/press/out/${name}</output>`);
+      expect(xml).toContain(`path="hotfolders/press/originals/${name}"`);
+    }
     expect(await listFiles(outside)).toEqual([...exported.keys()].sort());
     expect(await listFiles(join(disk, 'hotfolders', 'press', 'in'))).toEqual([]);
 
