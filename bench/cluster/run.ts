@@ -8,7 +8,7 @@ import { printTable } from '../common/table.js';
 import { failover, failoverRows } from './failover.js';
 import { snapshotDelay } from './snapshot-delay.js';
 import { throughput } from './throughput.js';
-import { wakeRows, wakeUp } from './wakeup.js';
+import { wakeRows, wakeStepRows, wakeUp } from './wakeup.js';
 
 const reps = Number(process.env['BENCH_CLUSTER_REPS'] ?? 10);
 const jobs = Number(process.env['BENCH_CLUSTER_JOBS'] ?? 300);
@@ -20,6 +20,12 @@ printTable(
   ['measure', 'ms', 'reference ms', 'goal'],
   wakeRows(wake),
 );
+printTable(
+  "where the wake-up goes (ms per record of the writer; write: the writer writes the batch; notify: its fsync, the mesh message, this loop; queue: behind this instance's own append or read; read: listing and reading the batch)",
+  ['step', 'p50', 'p95', 'mean of the slowest 5 %'],
+  wakeStepRows(wake),
+);
+if (process.env['BENCH_CLUSTER_ONLY'] === 'wakeup') process.exit(0);
 
 const three = await throughput(3, jobs);
 const ten = await throughput(10, jobs);

@@ -15,10 +15,13 @@ import type { ProjectionState } from '../../src/projections/state.js';
 import { putChannel } from './channel.js';
 import { benchCluster, stats } from './bench-cluster.js';
 import { dropPhotos } from './photos.js';
+import { probeWakeUps, type WakeProbe, type WakeSample } from './wake-probe.js';
 
 export interface WakeFigures {
   readonly meshMs: readonly number[];
   readonly pollMs: readonly number[];
+  readonly steps: readonly WakeSample[];
+  readonly loop: ReturnType<WakeProbe['loop']>;
 }
 
 export async function wakeUp(photos: number): Promise<WakeFigures> {
@@ -39,6 +42,8 @@ export async function wakeUp(photos: number): Promise<WakeFigures> {
       const now = Date.now();
       for (const r of records) if (r.by === 'a') into.push(now - Date.parse(r.ts));
     };
+    const probe = probeWakeUps(z.log!, 'a');
+    z.log!.onApplied((records) => probe.applied(records));
     z.log!.onApplied(sample(meshMs));
     poller = await EventLog.open<ProjectionState>({
       sharedDir: c.shared,
@@ -62,7 +67,8 @@ export async function wakeUp(photos: number): Promise<WakeFigures> {
       await new Promise((r) => setTimeout(r, 100));
     }
     await new Promise((r) => setTimeout(r, 2 * conf.logPollMs));
-    return { meshMs, pollMs };
+    probe.stop();
+    return { meshMs, pollMs, steps: await probe.samples(c.shared), loop: probe.loop() };
   } finally {
     await poller?.stop();
     await z?.stop({ force: true });
@@ -82,4 +88,34 @@ export function wakeRows(f: WakeFigures): (string | number)[][] {
     ],
     ['follower wake-up p95', m.p95, p.p95, '≤ 50 p95'],
   ];
+}
+
+/** Per step: p50, p95, and the mean over the slowest 5 % of records (where the tail goes). */
+export function wakeStepRows(f: WakeFigures): (string | number)[][] {
+  const sorted = [...f.steps].sort((a, b) => a.totalMs - b.totalMs);
+  const tail = sorted.slice(Math.floor(sorted.length * 0.95));
+  const mean = (xs: readonly number[]): number =>
+    xs.length === 0 ? 0 : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10;
+  const steps = ['totalMs', 'writeMs', 'notifyMs', 'queueMs', 'readMs'] as const;
+  const rows: (string | number)[][] = steps.map((k) => {
+    const s = stats(f.steps.map((x) => x[k]));
+    return [k.replace('Ms', ''), s.median, s.p95, mean(tail.map((x) => x[k]))];
+  });
+  const paths = new Map<string, number>();
+  for (const x of f.steps) paths.set(x.path, (paths.get(x.path) ?? 0) + 1);
+  const tailPaths = new Map<string, number>();
+  for (const x of tail) tailPaths.set(x.path, (tailPaths.get(x.path) ?? 0) + 1);
+  rows.push([
+    'applied by (all / slowest 5 %)',
+    JSON.stringify(Object.fromEntries(paths)),
+    JSON.stringify(Object.fromEntries(tailPaths)),
+    '',
+  ]);
+  rows.push([
+    'event loop here: delay p99 / max; GC count / total / max',
+    `${Math.round(f.loop.p99)} / ${Math.round(f.loop.max)}`,
+    `${f.loop.gcCount} / ${Math.round(f.loop.gcMs)} / ${Math.round(f.loop.gcMaxMs * 10) / 10}`,
+    '',
+  ]);
+  return rows;
 }
