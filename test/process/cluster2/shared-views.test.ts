@@ -68,16 +68,20 @@ describe('darkroom start --shared: two instances, two paths to one drive', () =>
       90_000,
       describeLog,
     );
-    const markers: string[] = [];
+    // Read while s2 is paused (its job's folder stays as it is); s1's jobs go on meanwhile, so a
+    // folder or marker of one of them may vanish between listing and reading: skipped.
+    const gone = (): undefined => undefined;
+    const markers = new Map<string, string>();
     for (const job of await readdir(join(disk, 'work'))) {
-      for (const name of await readdir(join(disk, 'work', job))) {
-        if (name.startsWith('.darkroom-')) markers.push(join(job, name));
+      for (const name of (await readdir(join(disk, 'work', job)).catch(gone)) ?? []) {
+        if (!name.startsWith('.darkroom-')) continue;
+        const text = await readFile(join(disk, 'work', job, name), 'utf8').catch(gone);
+        if (text !== undefined) markers.set(join(job, name), text);
       }
     }
     s2.signal('SIGCONT');
-    expect(markers.some((m) => m.endsWith('.darkroom-publish.intent'))).toBe(true);
-    for (const m of markers) {
-      const text = await readFile(join(disk, 'work', m), 'utf8');
+    expect([...markers.keys()].some((m) => m.endsWith('.darkroom-publish.intent'))).toBe(true);
+    for (const [m, text] of markers) {
       for (const p of [...views, disk]) expect(text, m).not.toContain(p);
       // The output folder by its drive path; the export channel's folder outside the drive by its own.
       if (m.endsWith('.darkroom-publish.intent'))
