@@ -52,7 +52,7 @@ describe('darkroom start --shared: two instances, two paths to one drive', () =>
     for (const [i, id] of ['s1', 's2'].entries()) {
       const r = startInstance(d.conf, id, env[i], ['--shared', views[i]!]);
       running.push(r);
-      await waitFor(`${id} running`, () => r.output().includes(': running ('), 60_000, r.output);
+      await waitFor(`${id} running`, () => r.output().includes(': running ('), 120_000, r.output);
     }
     const press = await dropSamples(join(disk, 'hotfolders', 'press', 'in'), 12);
     const exported = await dropSamples(join(disk, 'hotfolders', 'export', 'in'), 2, { prefix: 'ex' });
