@@ -10,14 +10,16 @@ import { eventSchemas, isEventType } from '../events/event-types.js';
 import { initLog } from '../events/log-init.js';
 import { LogCursor, type ReadEntry } from '../events/log-cursor.js';
 import type { LogRecord } from '../events/log-record.js';
-import { readRecords, verifyLog } from '../events/log-reader.js';
-import { fileStarts, logStats } from '../events/log-stats.js';
-import { packLog } from '../events/segment-pack.js';
-import { checkSnapshots, type SnapshotCheck } from '../events/snapshot-check.js';
+import type { SnapshotCheck } from '../events/snapshot-check.js';
 import { createLogger } from '../logger.js';
 import { darkroomProjector } from '../projections/projector.js';
 import { action, type CliContext } from './cli-context.js';
 import { resolveSharedDrive, withSharedDirOptions, type SharedDirOptions } from './shared-dir-option.js';
+
+// Modules only some commands need are loaded by those commands (a `log note` loads neither).
+const logReader = (): Promise<typeof import('../events/log-reader.js')> => import('../events/log-reader.js');
+const logStatsModule = (): Promise<typeof import('../events/log-stats.js')> =>
+  import('../events/log-stats.js');
 
 interface JsonOption {
   json?: boolean;
@@ -149,13 +151,16 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
       action(ctx, async (opts: SharedDirOptions & JsonOption & { snapshots?: boolean }) => {
         const { sharedDir } = await resolveSharedDrive(opts);
         let lastReport = performance.now();
-        const result = await verifyLog(sharedDir, {
+        const result = await (
+          await logReader()
+        ).verifyLog(sharedDir, {
           onProgress: (p) => {
             if (performance.now() - lastReport < 1000) return;
             lastReport = performance.now();
             ctx.err(`verify: up to seq ${p.seq} (${(p.bytes / 1e6).toFixed(1)} MB) ...`);
           },
         });
+        const { checkSnapshots } = await import('../events/snapshot-check.js');
         const snapshots = await checkSnapshots(sharedDir, darkroomProjector, {
           replay: opts.snapshots === true,
         });
@@ -217,7 +222,7 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
           });
         }
         const filtered = opts.type !== undefined || opts.job !== undefined;
-        const starts = await fileStarts(sharedDir);
+        const starts = await (await logStatsModule()).fileStarts(sharedDir);
         // Unfiltered: start a few files from the end; filtered: the whole log must be read.
         let from = 1;
         if (!filtered && starts.length > 0) {
@@ -227,6 +232,7 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
         const shown: ReadEntry[] = [];
         let next = from;
         let prev: string | undefined;
+        const { readRecords } = await logReader();
         for await (const e of readRecords(sharedDir, { from })) {
           next = e.record.seq + 1;
           prev = e.record.hash;
@@ -272,6 +278,7 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
         const from = positiveInt('--from', opts.from);
         const to = opts.to === undefined ? undefined : positiveInt('--to', opts.to);
         let n = 0;
+        const { readRecords } = await logReader();
         for await (const e of readRecords(sharedDir, { from, ...(to !== undefined ? { to } : {}) })) {
           print(opts.json, e.record);
           n++;
@@ -288,7 +295,7 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: SharedDirOptions & JsonOption) => {
         const { sharedDir } = await resolveSharedDrive(opts);
-        const s = await logStats(sharedDir);
+        const s = await (await logStatsModule()).logStats(sharedDir);
         if (opts.json) {
           ctx.out(JSON.stringify(s));
           return 0;
@@ -335,6 +342,7 @@ export function registerLogCommands(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: SharedDirOptions & JsonOption) => {
         const { sharedDir } = await resolveSharedDrive(opts);
+        const { packLog } = await import('../events/segment-pack.js');
         const r = await packLog(sharedDir);
         if (opts.json) ctx.out(JSON.stringify(r));
         else if (r.segments.length === 0) ctx.out('nothing to pack');
