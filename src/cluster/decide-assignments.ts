@@ -1,8 +1,8 @@
 // decideAssignments: pure decider handing submitted jobs to live instances with free slots.
 // Higher channel priority first; round-robin across channels of equal priority, starting with
 // the channel served least recently; never to a stopping, stopped or lost instance, nor to one
-// the failure detector judges unfit (storage stalled, quiet). On request (aheadPerSlot) an
-// instance holds jobs beyond its slots (assigned ahead), so a freed slot never waits for the coordinator.
+// the failure detector judges unfit (storage stalled, quiet). By default an instance holds one
+// job ahead per slot (aheadPerSlot), so a freed slot never waits for the coordinator.
 import type { Condition } from '../events/conditions.js';
 import type { DarkroomEvent } from '../events/event-types.js';
 import { actingCoordinator } from '../projections/cluster.js';
@@ -27,8 +27,8 @@ export interface AssignmentOptions {
   /**
    * Jobs each fit instance may hold beyond its slots, per slot, waiting assigned so that a slot
    * that frees starts its next job without a round trip through the coordinator (the worker then
-   * starts it in the outcome's batch). Default AHEAD_PER_SLOT (0: the slots only; not yet on by
-   * default, see docs/benchmarks.md). Unavailable instances get none.
+   * starts it in the outcome's batch). Default AHEAD_PER_SLOT (1). Unavailable instances get
+   * none; a worker starts a held job only in a free slot (never more processing than slots).
    */
   readonly aheadPerSlot?: number;
 }
@@ -39,7 +39,7 @@ export interface AssignmentDecision {
 }
 
 /** Jobs assigned ahead per slot by default (AssignmentOptions.aheadPerSlot). */
-export const AHEAD_PER_SLOT = 0;
+export const AHEAD_PER_SLOT = 1;
 
 /** Channel priority (settings.priority, 0-100, higher first); 50 when absent or not a number. */
 export const DEFAULT_PRIORITY = 50;

@@ -1,7 +1,7 @@
 // decideAssignments: submitted jobs to live instances with free slots, by priority, fairly.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideAssignments } from '../../src/cluster/decide-assignments.js';
+import { AHEAD_PER_SLOT, decideAssignments } from '../../src/cluster/decide-assignments.js';
 import type { ProjectionState } from '../../src/projections/state.js';
 import { cli, given, Scenario, type Writer } from '../projections/scenario.js';
 
@@ -236,14 +236,17 @@ function heldBy(state: ProjectionState): Map<string, number> {
 }
 
 describe('decideAssignments: jobs assigned ahead (aheadPerSlot)', () => {
-  it('by default assigns no job ahead', () => {
+  it('by default assigns one job ahead per slot (AHEAD_PER_SLOT)', () => {
     let a!: Writer;
     const s = given((s) => {
       ({ a } = cluster(s, 1));
       s.channel('press');
-      for (let i = 1; i <= 4; i++) s.submit(`j${i}`, 'press');
+      for (let i = 1; i <= 6; i++) s.submit(`j${i}`, 'press');
     });
-    expect(decideAssignments(s.state, coord(s, a)).events).toHaveLength(2);
+    expect(AHEAD_PER_SLOT).toBe(1);
+    // Two instances of one slot each: each runs one and holds one more.
+    expect(decideAssignments(s.state, coord(s, a)).events).toHaveLength(4);
+    expect(decideAssignments(s.state, coord(s, a), { aheadPerSlot: 0 }).events).toHaveLength(2);
   });
 
   it('each instance holds one job more per slot than it runs, free slots first', () => {

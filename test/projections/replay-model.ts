@@ -234,6 +234,14 @@ export class ClusterModel {
         const job = pick(held, n);
         if (!job) return;
         const w = { by: job.instanceId!, inc: job.inc! };
+        if (job.state === 'assigned' && flag) {
+          // The worker's pool (worker-role.ts): a job held ahead starts only in a free slot.
+          const slots = state.cluster.instances.get(w.by)?.slots ?? 0;
+          const busy = held.filter(
+            (j) => j.state === 'processing' && j.instanceId === w.by && j.inc === w.inc,
+          ).length;
+          if (busy >= slots) return;
+        }
         this.#pastHolders.push({ writer: w, jobId: job.jobId, attempt: job.attempt });
         if (job.state === 'assigned' && flag) s.started(w, job.jobId);
         else this.#outcome(w, job.jobId, job.attempt, m);

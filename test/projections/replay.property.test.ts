@@ -1,9 +1,11 @@
 // Property tests over random plausible logs: snapshot + tail equals a full replay at every split
-// point, no job is ever assigned twice at once, slots are never overfilled, one coordinator per term.
+// point, no job is ever assigned twice at once, no instance holds more than its slots plus the
+// jobs assigned ahead nor processes more than its slots, one coordinator per term.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../src/events/log-record.js';
 import { applyRecord, applyRecords } from '../../src/projections/apply-record.js';
+import { AHEAD_PER_SLOT } from '../../src/cluster/decide-assignments.js';
 import { isHeldBy } from '../../src/projections/jobs.js';
 import { darkroomProjector as p } from '../../src/projections/projector.js';
 import type { ProjectionState } from '../../src/projections/state.js';
@@ -53,7 +55,7 @@ describe('replay properties', () => {
     );
   });
 
-  it('no job is assigned twice at once, slots are never overfilled, one coordinator per term', () => {
+  it('no job is assigned twice at once, no instance holds more than its slots plus those ahead nor processes more than its slots, one coordinator per term', () => {
     fc.assert(
       fc.property(stepsArb, (steps) => {
         const model = new ClusterModel();
@@ -82,10 +84,12 @@ describe('replay properties', () => {
   });
 });
 
-/** Held jobs belong to a current incarnation that is started or stopping (within its slots when
- *  decisions were serialized); open = exactly the non-final jobs. */
+/** Held jobs belong to a current incarnation that is started or stopping; it holds at most its
+ *  slots plus the jobs assigned ahead (AHEAD_PER_SLOT per slot) when decisions were serialized,
+ *  and processes at most its slots; open = exactly the non-final jobs. */
 function checkHolding(state: ProjectionState, slotsBound: boolean): void {
   const held = new Map<string, number>();
+  const processing = new Map<string, number>();
   for (const job of state.jobs.all.values()) {
     const open = state.jobs.open.has(job.jobId);
     expect(open).toBe(['submitted', 'assigned', 'processing', 'review'].includes(job.state));
@@ -94,7 +98,11 @@ function checkHolding(state: ProjectionState, slotsBound: boolean): void {
     expect(view && isHeldBy(job, view.instanceId, view.inc)).toBe(true);
     expect(['started', 'stopping']).toContain(view!.status);
     held.set(view!.instanceId, (held.get(view!.instanceId) ?? 0) + 1);
+    if (job.state === 'processing')
+      processing.set(view!.instanceId, (processing.get(view!.instanceId) ?? 0) + 1);
   }
+  for (const [id, n] of processing) expect(n).toBeLessThanOrEqual(state.cluster.instances.get(id)!.slots);
   if (slotsBound)
-    for (const [id, n] of held) expect(n).toBeLessThanOrEqual(state.cluster.instances.get(id)!.slots);
+    for (const [id, n] of held)
+      expect(n).toBeLessThanOrEqual(state.cluster.instances.get(id)!.slots * (1 + AHEAD_PER_SLOT));
 }

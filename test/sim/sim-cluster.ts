@@ -4,7 +4,7 @@
 // shell logic of instance.ts / election-watch.ts / coordinator-role.ts / worker-role.ts mirrored
 // step by step. Every step is one scheduler choice, so a seed replays exactly.
 import type { Clock } from '../../src/clock.js';
-import { decideAssignments } from '../../src/cluster/decide-assignments.js';
+import { AHEAD_PER_SLOT, decideAssignments } from '../../src/cluster/decide-assignments.js';
 import { decideElection } from '../../src/cluster/decide-election.js';
 import { decideLost, judgeInstance, type Observation } from '../../src/cluster/decide-lost.js';
 import { LeaseObserver, type Lease } from '../../src/cluster/lease.js';
@@ -306,6 +306,25 @@ export class SimCluster {
 
   #check(): void {
     this.checker.follow(this.log);
+    // Slots at the tip: no incarnation processes more jobs than its slots, nor holds more than
+    // its slots plus those assigned ahead (decideAssignments' AHEAD_PER_SLOT).
+    const tip = this.log.tip;
+    const held = new Map<string, { held: number; processing: number }>();
+    for (const id of tip.jobs.open) {
+      const j = tip.jobs.all.get(id)!;
+      if (j.state !== 'assigned' && j.state !== 'processing') continue;
+      const key = `${j.instanceId}/${j.inc}`;
+      const n = held.get(key) ?? { held: 0, processing: 0 };
+      n.held++;
+      if (j.state === 'processing') n.processing++;
+      held.set(key, n);
+    }
+    for (const [key, n] of held) {
+      if (n.processing > SLOTS || n.held > SLOTS * (1 + AHEAD_PER_SLOT))
+        this.checker.violations.push(
+          `${key} holds ${n.held} jobs, ${n.processing} processing (slots ${SLOTS}, ${AHEAD_PER_SLOT} ahead per slot)`,
+        );
+    }
   }
 
   #start(node: Node): void {
@@ -569,11 +588,13 @@ export class SimCluster {
       }
     }
 
-    // worker-role.ts: start assigned jobs, finish running ones.
+    // worker-role.ts: start assigned jobs in free slots (a JobStarted still being appended holds
+    // its slot; jobs assigned ahead wait), finish running ones.
+    let busy = node.running.size + node.pending.filter((p) => p.kind === 'jobStarted').length;
     for (const job of view.jobs.all.values()) {
       if (job.state !== 'assigned' || job.instanceId !== node.id || job.inc !== node.inc) continue;
-      if (node.running.has(job.jobId) || node.has('jobStarted', job.jobId) || node.running.size >= SLOTS)
-        continue;
+      if (node.running.has(job.jobId) || node.has('jobStarted', job.jobId) || busy >= SLOTS) continue;
+      busy++;
       this.#enqueue(node, {
         kind: 'jobStarted',
         jobId: job.jobId,
