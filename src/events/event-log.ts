@@ -359,6 +359,10 @@ export class EventLog<S> {
   }
 
   private async writeLoop(): Promise<void> {
+    // Group commit: the loop takes its first group a microtask later, so appends made in the same
+    // synchronous run (a worker starting several jobs, an assignment beside an ingest) share one
+    // batch; each keeps its own conditions (planBatch accepts or refuses each).
+    await Promise.resolve();
     try {
       while (this.queue.length > 0) {
         const group = this.o.groupCommit === false ? this.queue.splice(0, 1) : this.queue.splice(0);

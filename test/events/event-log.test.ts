@@ -78,6 +78,20 @@ describe('group commit', () => {
     expect(seqs).toEqual(Array.from({ length: 31 }, (_, i) => i + 2));
   });
 
+  it('puts appends made in the same synchronous run into one batch, each with its own conditions', async () => {
+    const log = await drive.open();
+    // No write in flight: the first append must not leave alone while the others are queued.
+    const results = await Promise.allSettled([
+      log.append([submitted('j1')], { conditions: [{ kind: 'jobAbsent', jobId: 'j1' }] }),
+      log.append([submitted('j1')], { conditions: [{ kind: 'jobAbsent', jobId: 'j1' }] }),
+      log.append([note('ann', 'a')]),
+      log.append([note('ann', 'b')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(await batchFiles()).toHaveLength(1);
+    expect(log.seq).toBe(3);
+  });
+
   it('writes one batch per append when off', async () => {
     const log = await drive.open('press1', { groupCommit: false });
     await Promise.all(Array.from({ length: 6 }, (_, i) => log.append([note('ann', `n${i}`)])));
