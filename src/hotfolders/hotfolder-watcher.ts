@@ -378,6 +378,8 @@ export class HotfolderWatcher {
       // persistent, they kept a stopped `darkroom start` from exiting (test:
       // watcher-flap-handles.test.ts). Not persistent, chokidar also gives each watcher its own
       // handles instead of sharing one per path between watchers.
+      // The same happens without a flap, while files come and go (exactly-once.test.ts's lone
+      // instance after its coordinator stepped down under load; hotfolder-watcher.test.ts).
       persistent: false,
       usePolling: this.opts.usePolling ?? false,
       interval: this.opts.pollIntervalMs ?? 1000,

@@ -304,4 +304,28 @@ describe('HotfolderWatcher on an unreachable folder', () => {
     await a;
     expect(h.watcher.status().state).toBe('stopped');
   });
+
+  it('its native watch handles never keep the process alive (chokidar 5 can leave one open after close)', async () => {
+    // An instance whose coordinator stopped watching must still exit: chokidar 5.0.0 was seen
+    // leaving the folder's fs.watch open after close() while files came and went (the lone
+    // instance of exactly-once.test.ts then never exited after InstanceStopped). The handles are
+    // unreferenced, so even a leaked one holds nothing; the rescan timers keep a running watcher going.
+    const watching = (): number => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+    const before = watching();
+    // No rescan during the test: a file seen before the settle check can only come from a chokidar hint.
+    const h = await harness({ rescanMs: 1e9 });
+    await waitFor(
+      () => h.watcher.status().state === 'running',
+      () => `running, not ${h.watcher.status().state}`,
+    );
+    let n = 0;
+    await waitFor(
+      () => {
+        void writeFile(join(h.dir, `hint-${n++}.jpg`), 'x');
+        return h.watcher.status().pending > 0;
+      },
+      () => 'a chokidar hint for a new file',
+    );
+    expect(watching()).toBe(before);
+  });
 });
