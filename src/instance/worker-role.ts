@@ -227,7 +227,13 @@ export class WorkerRole {
         jobLog.warn({ err: err.message }, 'outcome refused: the attempt is no longer current');
         return;
       }
-      throw err;
+      // Not written, or not known to be (a lost lock, a drive error, a bug): a fault, never a
+      // rejection nobody awaits. The attempt is released so the job runs again; the release is
+      // fenced by the attempt, so an outcome that did reach the log refuses it, and a rerun finds
+      // what this attempt published through its work folder's markers (publish-output.ts).
+      this.#o.onFault(err, `job ${job.jobId} outcome`);
+      await this.#release(job, faultReason(err, this.#o.sharedDir));
+      return;
     }
     try {
       await result.after?.();
@@ -241,7 +247,8 @@ export class WorkerRole {
    * its JobStarted rides in the same batch (one durable append instead of two in a row); the
    * batch carries both conditions. Refused as a whole, nothing was written: each is appended on
    * its own and the log decides each. Not acknowledged: neither may be in the log; the next job's
-   * attempt is released by its own work (a fault), and this one's error is thrown as before.
+   * attempt is released by its own work (a fault), and this one's error is thrown to #work,
+   * which releases this attempt.
    */
   async #appendOutcome(job: JobView, outcome: JobOutcome): Promise<void> {
     const log = this.#o.log;
