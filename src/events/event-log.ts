@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { acquireAppendLock, checkLockFence } from './append-lock.js';
+import { acquireAppendLock, checkLockFence, type HeldLock } from './append-lock.js';
 import { batchName, describeTrailing, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
 import { planBatch, withdrawAborted, type PendingAppend } from './batch-plan.js';
 import type { Condition } from './conditions.js';
@@ -367,7 +367,7 @@ export class EventLog<S> {
       while (this.queue.length > 0) {
         const group = this.o.groupCommit === false ? this.queue.splice(0, 1) : this.queue.splice(0);
         try {
-          await this.exclusive(() => this.writeGroup(group));
+          await this.writeGroup(group);
         } catch (err) {
           const e = isDarkroomError(err)
             ? err
@@ -390,85 +390,101 @@ export class EventLog<S> {
   private readonly tip: TipRepair;
   private readonly health: ReaderHealth;
 
+  /**
+   * Takes the append lock, then the handle's read/write mutex: a catch-up (a worker's attempt
+   * check, whenApplied) waits only for the write itself, never while this handle waits for the
+   * lock another writer holds. The fence counts from taking the lock, the mutex wait included.
+   */
   private async writeGroupOnce(all: readonly PendingAppend[]): Promise<'wait' | undefined> {
-    let group = withdrawAborted(all);
+    const group = withdrawAborted(all);
     if (group.length === 0) return;
     const { staleMs } = this.timings;
     const lock = await acquireAppendLock(this.logDir, this.o.lock ?? {}, Math.max(30_000, staleMs * 4));
     const acquiredAt = this.clock.now();
     try {
-      for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
-        const torn = await this.readTail();
-        if (torn !== undefined) {
-          const outcome = await this.tip.handle(torn, lock, acquiredAt);
-          if (outcome.kind !== 'repaired') return 'wait';
-          // Written under the same lock: its BatchRepaired must take the torn batch's seq.
-          this.pendingRepairs.push(outcome.event);
-          continue;
-        }
-        this.tip.clear();
-        group = withdrawAborted(group);
-        if (group.length === 0) return;
-        // A repair queued for another seq (another writer wrote there first) is not ours to record.
-        this.pendingRepairs = this.pendingRepairs.filter(
-          (e) => e.type !== 'BatchRepaired' || e.data.file === batchName(this.cursor.next),
-        );
-        // After a repair's long hold: take the lock afresh rather than fail the group.
-        if (this.pendingRepairs.length > 0 && this.clock.now() - acquiredAt > staleMs * 0.8) return 'wait';
-        const plan = planBatch(
-          this.o.projector,
-          { state: this.current, next: this.cursor.next, prev: this.cursor.prev ?? '' },
-          this.writer,
-          this.clock.wallTime().toISOString(),
-          this.pendingRepairs,
-          group,
-        );
-        if (plan.records.length === 0) {
-          for (const [a, failure] of plan.refused) a.reject(failure);
-          return;
-        }
-        checkLockFence(lock, this.clock.now() - acquiredAt, staleMs, 'before the batch was created');
-        const first = plan.records[0]!.seq;
-        const last = plan.records[plan.records.length - 1]!;
-        const bytes = fileBytes(plan.lines, { count: plan.records.length, first, last: last.hash });
-        try {
-          await writeBatchFile(
-            this.logDir,
-            bytes,
-            first,
-            () => lock.compromised === undefined && this.clock.now() - acquiredAt < staleMs * 0.8,
-          );
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-          throw err;
-        }
-        if ((await listSegments(this.logDir)).some((s) => s.first <= first && first <= s.last)) {
-          // Our view was older than a pack that removed this batch name: our file is a stale
-          // duplicate that was never acknowledged. Move it aside and catch up.
-          await moveAside(this.logDir, batchName(first));
-          continue;
-        }
-        checkLockFence(
-          lock,
-          this.clock.now() - acquiredAt,
-          staleMs,
-          'after the batch was written (it may be in the log)',
-        );
-        this.cursor.next = last.seq + 1;
-        this.cursor.prev = last.hash;
-        this.pendingRepairs = [];
-        this.commit(plan.state, plan.records);
-        for (const [a, recs] of plan.accepted) a.resolve(recs);
-        for (const [a, failure] of plan.refused) a.reject(failure);
-        for (const l of this.writtenListeners) l(last.seq);
-        return;
-      }
-      throw new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
-        reason: `${MAX_COLLISIONS} other writers took the next seq first`,
-      });
+      return await this.exclusive(() => this.writeLocked(group, lock, acquiredAt));
     } finally {
       await lock.release();
     }
+  }
+
+  private async writeLocked(
+    all: readonly PendingAppend[],
+    lock: HeldLock,
+    acquiredAt: number,
+  ): Promise<'wait' | undefined> {
+    let group = withdrawAborted(all);
+    if (group.length === 0) return;
+    const { staleMs } = this.timings;
+    for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
+      const torn = await this.readTail();
+      if (torn !== undefined) {
+        const outcome = await this.tip.handle(torn, lock, acquiredAt);
+        if (outcome.kind !== 'repaired') return 'wait';
+        // Written under the same lock: its BatchRepaired must take the torn batch's seq.
+        this.pendingRepairs.push(outcome.event);
+        continue;
+      }
+      this.tip.clear();
+      group = withdrawAborted(group);
+      if (group.length === 0) return;
+      // A repair queued for another seq (another writer wrote there first) is not ours to record.
+      this.pendingRepairs = this.pendingRepairs.filter(
+        (e) => e.type !== 'BatchRepaired' || e.data.file === batchName(this.cursor.next),
+      );
+      // After a repair's long hold: take the lock afresh rather than fail the group.
+      if (this.pendingRepairs.length > 0 && this.clock.now() - acquiredAt > staleMs * 0.8) return 'wait';
+      const plan = planBatch(
+        this.o.projector,
+        { state: this.current, next: this.cursor.next, prev: this.cursor.prev ?? '' },
+        this.writer,
+        this.clock.wallTime().toISOString(),
+        this.pendingRepairs,
+        group,
+      );
+      if (plan.records.length === 0) {
+        for (const [a, failure] of plan.refused) a.reject(failure);
+        return;
+      }
+      checkLockFence(lock, this.clock.now() - acquiredAt, staleMs, 'before the batch was created');
+      const first = plan.records[0]!.seq;
+      const last = plan.records[plan.records.length - 1]!;
+      const bytes = fileBytes(plan.lines, { count: plan.records.length, first, last: last.hash });
+      try {
+        await writeBatchFile(
+          this.logDir,
+          bytes,
+          first,
+          () => lock.compromised === undefined && this.clock.now() - acquiredAt < staleMs * 0.8,
+        );
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      if ((await listSegments(this.logDir)).some((s) => s.first <= first && first <= s.last)) {
+        // Our view was older than a pack that removed this batch name: our file is a stale
+        // duplicate that was never acknowledged. Move it aside and catch up.
+        await moveAside(this.logDir, batchName(first));
+        continue;
+      }
+      checkLockFence(
+        lock,
+        this.clock.now() - acquiredAt,
+        staleMs,
+        'after the batch was written (it may be in the log)',
+      );
+      this.cursor.next = last.seq + 1;
+      this.cursor.prev = last.hash;
+      this.pendingRepairs = [];
+      this.commit(plan.state, plan.records);
+      for (const [a, recs] of plan.accepted) a.resolve(recs);
+      for (const [a, failure] of plan.refused) a.reject(failure);
+      for (const l of this.writtenListeners) l(last.seq);
+      return;
+    }
+    throw new DarkroomError('E_LOG_NOT_ACKNOWLEDGED', {
+      reason: `${MAX_COLLISIONS} other writers took the next seq first`,
+    });
   }
 
   private maybeSnapshot(): void {
