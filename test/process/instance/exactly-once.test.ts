@@ -18,6 +18,10 @@ import {
   type SampleKind,
 } from '../../fixtures/instance-drive.js';
 
+// Deadlines, not timings: at load 30-36 on the 2-core machine an instance took over 30 s to start
+// and 200 real photos took up to 240 s (session 6); the test waits for conditions only.
+const START_MS = 90_000;
+
 let drive: Drive | undefined;
 const running: RunningInstance[] = [];
 
@@ -79,13 +83,13 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     const d = (drive = await makeDrive());
     await putChannel(d.shared, 'press', { type: 'process', fileReadyDelayMs: 300 });
     const a = start(d);
-    await waitFor('instance running', () => a.output().includes('running (inc'), 30_000, a.output);
+    await waitFor('instance running', () => a.output().includes('running (inc'), START_MS, a.output);
     const kinds = await dropSamples(join(d.shared, 'hotfolders', 'press', 'in'), 200, { badEvery: 5 });
 
     await waitFor(
       '200 outcomes',
       async () => (await outcomes(d.shared)).final.size >= 200,
-      240_000,
+      400_000,
       async () => `${a.output().slice(-3000)}\nfinal: ${(await outcomes(d.shared)).final.size}`,
     );
     await expectExactlyOnce(d, kinds);
@@ -96,13 +100,13 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     expect(types.slice(-2)).toEqual(['InstanceStopping', 'InstanceStopped']);
     const verify = await cli(['log', 'verify', '--conf', d.conf]);
     expect(verify.code, verify.err).toBe(0);
-  }, 300_000);
+  }, 540_000);
 
   it('SIGTERM in the middle of a batch releases what it holds within the drain timeout; a restart finishes exactly once', async () => {
     const d = (drive = await makeDrive(undefined, { ...fastConf, drainTimeoutMs: '0' }));
     await putChannel(d.shared, 'press', { type: 'process', fileReadyDelayMs: 200 });
     const first = start(d);
-    await waitFor('instance running', () => first.output().includes('running (inc'), 30_000, first.output);
+    await waitFor('instance running', () => first.output().includes('running (inc'), START_MS, first.output);
     const kinds = await dropSamples(join(d.shared, 'hotfolders', 'press', 'in'), 60, { badEvery: 7 });
     await waitFor(
       '10 outcomes',
@@ -135,7 +139,7 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     await expectExactlyOnce(d, kinds);
     second.signal('SIGTERM');
     expect(await second.exited).toBe(0);
-  });
+  }, 360_000);
 
   it('SIGKILL in the middle of a batch, then a restart: still exactly once (with a retention of 20 finished jobs)', async () => {
     const d = (drive = await makeDrive());
@@ -143,7 +147,7 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     // Most finished jobs are archived while the batch runs: that must not change any outcome.
     expect((await cli(['jobs', 'retention', '20', '--conf', d.conf])).code).toBe(0);
     const first = start(d);
-    await waitFor('instance running', () => first.output().includes('running (inc'), 30_000, first.output);
+    await waitFor('instance running', () => first.output().includes('running (inc'), START_MS, first.output);
     const kinds = await dropSamples(join(d.shared, 'hotfolders', 'press', 'in'), 120, { badEvery: 6 });
     await waitFor(
       '30 outcomes',
@@ -171,5 +175,5 @@ describe('darkroom start: one instance, files dropped into a hotfolder', () => {
     const kept = await cli(['jobs', 'retention', '--conf', d.conf]);
     expect(kept.out).toMatch(/jobs\.retainFinished = 20 \(20 finished jobs kept, 100 archived\)/);
     process.stdout.write(`sigkill test: ${atKill} of 120 outcomes before the kill\n`);
-  });
+  }, 360_000);
 });
