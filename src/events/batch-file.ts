@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DarkroomError, isDriveFull } from '../errors/darkroom-error.js';
+import type { Logger } from '../logger.js';
 import { crashArmed, crashAt } from './crash-point.js';
 import { parseTrailer, trailerLine, type Trailer } from './record-codec.js';
 
@@ -155,6 +156,21 @@ export function describeTrailing(file: string, t: TrailingBytes): string {
       ? 'the line end after its trailer is missing'
       : `${t.bytes} bytes after its trailer are not part of the log`;
   return `${file} byte ${t.offset}: ${what}; its records are intact and in use`;
+}
+
+/** Bytes after a trailer: the records stand; warned once per file (`log verify` reports it). */
+export class TrailingWarnings {
+  readonly #warned = new Set<string>();
+  constructor(private readonly logger: Logger) {}
+
+  warn(file: string, trailing: TrailingBytes | undefined): void {
+    if (trailing === undefined || this.#warned.has(file)) return;
+    this.#warned.add(file);
+    this.logger.warn(
+      { code: 'E_LOG_CORRUPT', file, offset: trailing.offset, bytes: trailing.bytes },
+      `log/${describeTrailing(file, trailing)} (\`darkroom log verify\` reports it)`,
+    );
+  }
 }
 
 /**

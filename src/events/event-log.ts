@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { asDarkroomError, DarkroomError, isDarkroomError } from '../errors/darkroom-error.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { acquireAppendLock, checkLockFence, type HeldLock } from './append-lock.js';
-import { batchName, describeTrailing, fileBytes, moveAside, writeBatchFile } from './batch-file.js';
+import { batchName, fileBytes, moveAside, TrailingWarnings, writeBatchFile } from './batch-file.js';
 import { planBatch, withdrawAborted, type PendingAppend } from './batch-plan.js';
 import type { Condition } from './conditions.js';
 import type { DarkroomEvent } from './event-types.js';
@@ -17,16 +17,14 @@ import { loadSnapshot, replayInWorker, settleTip } from './log-open.js';
 import { logTimings, type EventLogOptions, type LogTimings } from './log-options.js';
 import type { LogRecord } from './log-record.js';
 import { validateEvent } from './record-codec.js';
-import { pruneSnapshots, writeSnapshotFile } from './snapshot-store.js';
+import { writeAndPrune } from './snapshot-store.js';
 import { ReaderHealth } from './reader-health.js';
-import { TipRepair } from './tip-repair.js';
+import { TipRepair, withoutWritten } from './tip-repair.js';
 
 export type { EventLogOptions };
 
 export type LogStatus = 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** Snapshots kept on the drive; older ones are removed after a new one is written. */
-const SNAPSHOTS_KEPT = 3;
 /** EEXIST retries of one group before it is reported not acknowledged. */
 const MAX_COLLISIONS = 100;
 
@@ -43,7 +41,6 @@ export class EventLog<S> {
   private readonly writtenListeners = new Set<(lastSeq: number) => void>();
   private readonly changeWaiters = new Set<() => void>();
   private pendingRepairs: DarkroomEvent[] = [];
-  private readonly warnedTrailing = new Set<string>();
   private appliedSinceSnapshot = 0;
   private snapshotting: Promise<unknown> | undefined;
   private followTimer: NodeJS.Timeout | undefined;
@@ -52,11 +49,13 @@ export class EventLog<S> {
   private stopping: Promise<void> | undefined;
   private phase: LogStatus = 'starting';
   private writer: { by: string; inc: number };
+  private readonly trailing: TrailingWarnings;
 
   private constructor(private readonly o: EventLogOptions<S>) {
     this.logDir = join(o.sharedDir, 'log');
     this.clock = o.clock ?? systemClock;
     this.logger = (o.logger ?? silentLogger).child({ component: 'event-log' });
+    this.trailing = new TrailingWarnings(this.logger);
     this.cursor = new LogCursor(this.logDir);
     this.current = o.projector.initial();
     this.writer = { ...o.writer };
@@ -150,7 +149,7 @@ export class EventLog<S> {
       checkAborted: () => {
         if (this.phase === 'starting') this.o.signal?.throwIfAborted();
       },
-      warnTrailing: (file, trailing) => this.warnTrailing(file, trailing),
+      warnTrailing: (file, trailing) => this.trailing.warn(file, trailing),
       apply: (records) => this.applyRecords(records),
       replayFold: () => this.replayFold(),
       seq: () => this.seq,
@@ -192,13 +191,8 @@ export class EventLog<S> {
 
   private commit(state: S, records: readonly LogRecord[]): void {
     this.current = state;
-    if (this.pendingRepairs.length > 0) {
-      // A repair we queued may have been written by a batch that was not acknowledged to us.
-      const done = new Set(records.flatMap((r) => (r.type === 'BatchRepaired' ? [r.data.movedTo] : [])));
-      this.pendingRepairs = this.pendingRepairs.filter(
-        (e) => e.type !== 'BatchRepaired' || !done.has(e.data.movedTo),
-      );
-    }
+    // A repair we queued may have been written by a batch that was not acknowledged to us.
+    if (this.pendingRepairs.length > 0) this.pendingRepairs = withoutWritten(this.pendingRepairs, records);
     this.appliedSinceSnapshot += records.length;
     for (const l of this.listeners) {
       try {
@@ -209,16 +203,6 @@ export class EventLog<S> {
     }
     for (const w of this.changeWaiters) w();
     this.changeWaiters.clear();
-  }
-
-  /** Bytes after a trailer: the records stand; warned once per file (`log verify` reports it). */
-  private warnTrailing(file: string, trailing: { offset: number; bytes: number } | undefined): void {
-    if (trailing === undefined || this.warnedTrailing.has(file)) return;
-    this.warnedTrailing.add(file);
-    this.logger.warn(
-      { code: 'E_LOG_CORRUPT', file, offset: trailing.offset, bytes: trailing.bytes },
-      `log/${describeTrailing(file, trailing)} (\`darkroom log verify\` reports it)`,
-    );
   }
 
   /**
@@ -244,7 +228,7 @@ export class EventLog<S> {
       const step = await this.cursor.readNext();
       if (step.kind === 'end') return undefined;
       if (step.kind === 'incomplete') return step;
-      this.warnTrailing(step.file, step.trailing);
+      this.trailing.warn(step.file, step.trailing);
       this.applyEntries(step.entries);
       // Yield between files so a long replay does not starve timers and the heartbeat path.
       await new Promise<void>((r) => setImmediate(r));
@@ -503,13 +487,10 @@ export class EventLog<S> {
 
   /** Writes a snapshot of the current projection (temp + rename); returns its file name. */
   async writeSnapshot(): Promise<string | undefined> {
-    const state = this.current;
-    const p = this.o.projector.provenance(state);
+    const p = this.o.projector.provenance(this.current);
     if (p.seq === 0) return undefined;
     this.appliedSinceSnapshot = 0;
-    const name = await writeSnapshotFile(this.o.sharedDir, p, this.o.projector.toSnapshot(state));
-    await pruneSnapshots(this.o.sharedDir, SNAPSHOTS_KEPT);
-    return name;
+    return writeAndPrune(this.o.sharedDir, p, this.o.projector.toSnapshot(this.current));
   }
 
   /** Stops following and writing; appends not yet started are rejected. Idempotent. */

@@ -233,6 +233,16 @@ export function snapshotRefusal(file: string, err: unknown): DarkroomError {
   return new DarkroomError('E_SNAPSHOT_UNREADABLE', { file, detail }, { cause: err });
 }
 
+/** Snapshots kept on the drive; older ones are removed after a new one is written. */
+const SNAPSHOTS_KEPT = 3;
+
+/** Writes a snapshot of a projection at `p`, then keeps only the newest few; returns its file name. */
+export async function writeAndPrune(sharedDir: string, p: Provenance, state: unknown): Promise<string> {
+  const name = await writeSnapshotFile(sharedDir, p, state);
+  await pruneSnapshots(sharedDir, SNAPSHOTS_KEPT);
+  return name;
+}
+
 /** Removes all but the newest `keep` snapshots (best effort). */
 export async function pruneSnapshots(sharedDir: string, keep: number): Promise<void> {
   const all = await listSnapshots(sharedDir);

@@ -21,6 +21,7 @@ import { moveAside } from './batch-file.js';
 import { crashAt } from './crash-point.js';
 import type { DarkroomEvent } from './event-types.js';
 import { gapDamage } from './log-cursor.js';
+import type { LogRecord } from './log-record.js';
 
 export interface TornBatch {
   readonly file: string;
@@ -64,6 +65,15 @@ export interface TipTimings {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Decides about torn tips for one EventLog handle (remembers since when a tip looked damaged). */
+/** The repairs still to write: those `records` (a batch read or written) do not already hold. */
+export function withoutWritten(
+  pending: readonly DarkroomEvent[],
+  records: readonly LogRecord[],
+): DarkroomEvent[] {
+  const done = new Set(records.flatMap((r) => (r.type === 'BatchRepaired' ? [r.data.movedTo] : [])));
+  return pending.filter((e) => e.type !== 'BatchRepaired' || !done.has(e.data.movedTo));
+}
+
 export class TipRepair {
   /** Since when (clock ms) the tip has looked torn with a later file after it. */
   private damagedSince: number | undefined;
