@@ -4,10 +4,9 @@
 import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { batchName } from '../../src/events/batch-file.js';
 import { verifyLog } from '../../src/events/log-reader.js';
 import { packLog } from '../../src/events/segment-pack.js';
-import { tempDrive, type Drive } from './log-fixture.js';
+import { batchPath, notesLog, tempDrive, type Drive } from './log-fixture.js';
 import { note } from './test-projector.js';
 
 let drive: Drive;
@@ -18,13 +17,9 @@ afterEach(async () => {
   await drive.cleanup();
 });
 
-const file = (seq: number): string => join(drive.dir, 'log', batchName(seq));
+const file = (seq: number): string => batchPath(drive, seq);
 
-async function logOf(n: number): Promise<void> {
-  const log = await drive.open('w', { groupCommit: false });
-  for (let i = 1; i <= n; i++) await log.append([note('w', `text ${i}`)]);
-  await log.stop();
-}
+const logOf = (n: number): Promise<void> => notesLog(drive, n);
 
 describe('bytes after the trailer of the newest batch', () => {
   it('the batch is not torn: verify reports the bytes with file and offset, the next writer keeps the batch', async () => {

@@ -6,7 +6,8 @@ import { EventLog, type EventLogOptions } from '../../src/events/event-log.js';
 import type { LogRecord } from '../../src/events/log-record.js';
 import { initLog } from '../../src/events/log-init.js';
 import { readRecords } from '../../src/events/log-reader.js';
-import { testProjector, type TestState } from './test-projector.js';
+import { batchName } from '../../src/events/batch-file.js';
+import { note, testProjector, type TestState } from './test-projector.js';
 
 export interface Drive {
   readonly dir: string;
@@ -60,4 +61,14 @@ export function submitted(jobId: string) {
       submittedBy: 'press1',
     },
   } as const;
+}
+
+/** The path of batch `seq` on `drive`. */
+export const batchPath = (drive: Drive, seq: number): string => join(drive.dir, 'log', batchName(seq));
+
+/** A log of `n` operator notes by writer "w", one durable batch each (seq 1..n). */
+export async function notesLog(drive: Drive, n: number): Promise<void> {
+  const log = await drive.open('w', { groupCommit: false });
+  for (let i = 1; i <= n; i++) await log.append([note('w', `text ${i}`)]);
+  await log.stop();
 }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchName } from '../../src/events/batch-file.js';
 import { verifyLog } from '../../src/events/log-reader.js';
 import { sealRecord } from '../../src/events/record-codec.js';
-import { tempDrive, type Drive } from './log-fixture.js';
+import { notesLog, tempDrive, type Drive } from './log-fixture.js';
 import { elected, note } from './test-projector.js';
 
 let drive: Drive;
@@ -70,11 +70,7 @@ describe('a torn batch at the tip', () => {
 });
 
 describe('damage in the middle of the log', () => {
-  async function logOf(n: number): Promise<void> {
-    const log = await drive.open('w', { groupCommit: false });
-    for (let i = 1; i <= n; i++) await log.append([note('w', `text ${i}`)]);
-    await log.stop();
-  }
+  const logOf = (n: number): Promise<void> => notesLog(drive, n);
 
   it('one byte changed in an old record: verify names that seq, file and line; open stops with E_LOG_CORRUPT', async () => {
     await logOf(6);
